@@ -1,0 +1,185 @@
+//! `cargo xtask codegen`: spec in, formatted Rust out.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+
+use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
+use sha2::{Digest, Sha256};
+
+use crate::error::XtaskError;
+use crate::open_enum::{self, OpenEnum};
+use crate::output;
+use crate::progenitor_input;
+use crate::spec::{self, Spec};
+
+/// Whether the committed generated file matches the spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Freshness {
+    /// The committed file is exactly what the generator produces.
+    Fresh,
+    /// The committed file differs; `diff` is a unified diff to the fresh output.
+    Stale {
+        /// Unified diff from the committed file to the generated one.
+        diff: String,
+    },
+}
+
+/// What `write` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// The file already held the generated code and was left alone.
+    Unchanged,
+    /// The file was (re)written.
+    Updated,
+}
+
+/// Generates the full text of the client crate's source from the spec file.
+pub fn generate(spec_path: &Path) -> Result<String, XtaskError> {
+    render(&spec::load(spec_path)?)
+}
+
+/// Generates the client source and writes it to `generated_path`, unless it
+/// already holds exactly that text. Nothing is written when generation fails.
+pub fn write(spec_path: &Path, generated_path: &Path) -> Result<Written, XtaskError> {
+    let generated = generate(spec_path)?;
+    if read_if_exists(generated_path)?.as_deref() == Some(generated.as_str()) {
+        return Ok(Written::Unchanged);
+    }
+    output::write_atomically(generated_path, &generated)?;
+    Ok(Written::Updated)
+}
+
+/// Generates in memory and compares with the committed file.
+pub fn check(spec_path: &Path, generated_path: &Path) -> Result<Freshness, XtaskError> {
+    let generated = generate(spec_path)?;
+    let committed = read_if_exists(generated_path)?.unwrap_or_default();
+    if committed == generated {
+        return Ok(Freshness::Fresh);
+    }
+    let label = generated_path.display().to_string();
+    Ok(Freshness::Stale {
+        diff: output::unified_diff(&label, &committed, &generated),
+    })
+}
+
+fn read_if_exists(path: &Path) -> Result<Option<String>, XtaskError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(XtaskError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// The generator settings: every choice about the generated code is here.
+fn settings(open_enums: &[OpenEnum]) -> GenerationSettings {
+    let mut settings = GenerationSettings::new();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        // As oxide.rs does: callers (and our tests) can get the JSON Schema
+        // of every request and response type.
+        .with_derive("schemars::JsonSchema");
+    for open_enum in open_enums {
+        settings.with_replacement(
+            &open_enum.name,
+            open_enum.replacement_path(),
+            [TypeImpl::FromStr, TypeImpl::Display].into_iter(),
+        );
+    }
+    settings
+}
+
+/// Turns a loaded spec into the generated file's text.
+pub fn render(spec: &Spec) -> Result<String, XtaskError> {
+    let generator_error = |message: String| XtaskError::Generator {
+        path: spec.path.clone(),
+        message,
+    };
+    let document = progenitor_input::prepare(&spec.document).map_err(generator_error)?;
+    let open_enums = open_enum::find(&document);
+
+    let mut generator = Generator::new(&settings(&open_enums));
+    let tokens = run_without_panicking(|| generator.generate_tokens(&document))
+        .map_err(generator_error)?
+        .map_err(|err| generator_error(err.to_string()))?;
+
+    let mut file: syn::File = syn::parse2(tokens).map_err(|err| XtaskError::Unparsable {
+        path: spec.path.clone(),
+        message: err.to_string(),
+    })?;
+    let mut open_enum_items = Vec::new();
+    for open_enum in &open_enums {
+        let tokens = open_enum.tokens().map_err(generator_error)?;
+        let parsed: syn::File = syn::parse2(tokens).map_err(|err| XtaskError::Unparsable {
+            path: spec.path.clone(),
+            message: err.to_string(),
+        })?;
+        open_enum_items.extend(parsed.items);
+    }
+    add_to_types_module(&mut file, open_enum_items).map_err(generator_error)?;
+    file.attrs.extend(crate_attributes(spec));
+
+    Ok(format!("{}{}", header(spec), prettyplease::unparse(&file)))
+}
+
+/// progenitor and typify `assert!`, `unwrap` and `todo!` on documents they do
+/// not support. A panic there is a property of the input, so it is reported
+/// as a generator error naming the spec instead of a crash.
+fn run_without_panicking<T>(generate: impl FnOnce() -> T) -> Result<T, String> {
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = catch_unwind(AssertUnwindSafe(generate));
+    std::panic::set_hook(previous_hook);
+    result.map_err(|payload| {
+        let reason = payload
+            .downcast_ref::<&str>()
+            .map(|text| text.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown reason".to_string());
+        format!("progenitor failed on an unsupported construct ({reason})")
+    })
+}
+
+fn add_to_types_module(file: &mut syn::File, items: Vec<syn::Item>) -> Result<(), String> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    let types_module = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == "types" => module.content.as_mut(),
+        _ => None,
+    });
+    match types_module {
+        Some((_, module_items)) => {
+            module_items.extend(items);
+            Ok(())
+        }
+        None => Err("progenitor's output has no `types` module to hold the open enums".to_string()),
+    }
+}
+
+fn crate_attributes(spec: &Spec) -> Vec<syn::Attribute> {
+    let info = &spec.document.info;
+    let doc = format!(
+        "Generated client for the {} (version {}).\n\nDo not use this crate directly: `recallr-ext` wraps it with configuration, typed errors, retries and pagination.",
+        info.title, info.version
+    );
+    syn::parse_quote! {
+        #![doc = #doc]
+    }
+}
+
+fn header(spec: &Spec) -> String {
+    let file_name = spec
+        .path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let digest = Sha256::digest(spec.text.as_bytes());
+    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!(
+        "// @generated by cargo xtask codegen from openapi/{file_name} — do not edit\n// spec sha256: {hex}\n\n"
+    )
+}

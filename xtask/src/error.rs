@@ -1,0 +1,86 @@
+//! The one error type of the xtask: every variant names the file it is about.
+
+use std::path::PathBuf;
+
+/// Why an xtask command failed. The `Display` text is the whole message the
+/// user sees, so each variant says which file and what is wrong with it.
+#[derive(Debug, thiserror::Error)]
+pub enum XtaskError {
+    /// The spec (or the committed output) could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file that could not be read.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// The spec is not well-formed JSON.
+    #[error("{}:{line}:{column}: invalid JSON: {message}", path.display())]
+    Syntax {
+        /// The spec file.
+        path: PathBuf,
+        /// 1-based line of the problem.
+        line: usize,
+        /// 1-based column of the problem.
+        column: usize,
+        /// What the parser expected.
+        message: String,
+    },
+    /// The document is JSON but not an OpenAPI document we can read.
+    #[error("{}: {message}", path.display())]
+    NotOpenApi {
+        /// The spec file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The document declares an OpenAPI version other than 3.0.x.
+    #[error(
+        "{}: OpenAPI {version} is not supported yet: progenitor reads OpenAPI 3.0.x only; convert the document to 3.0.3",
+        path.display()
+    )]
+    UnsupportedVersion {
+        /// The spec file.
+        path: PathBuf,
+        /// The declared version.
+        version: String,
+    },
+    /// A field of the document does not match the OpenAPI 3.0 schema.
+    #[error("{}:{line}:{column}: invalid OpenAPI 3.0 document at `{pointer}`: {message}", path.display())]
+    Structure {
+        /// The spec file.
+        path: PathBuf,
+        /// Dotted path of the offending field.
+        pointer: String,
+        /// 1-based line of the problem.
+        line: usize,
+        /// 1-based column of the problem.
+        column: usize,
+        /// What the parser expected.
+        message: String,
+    },
+    /// progenitor refused the document (or panicked on it).
+    #[error("{}: progenitor cannot generate a client from this spec: {message}", path.display())]
+    Generator {
+        /// The spec file.
+        path: PathBuf,
+        /// progenitor's own explanation.
+        message: String,
+    },
+    /// The generated tokens were not valid Rust; a generator bug, not a spec bug.
+    #[error("generated code for {} does not parse as Rust: {message}", path.display())]
+    Unparsable {
+        /// The spec file.
+        path: PathBuf,
+        /// syn's explanation.
+        message: String,
+    },
+    /// Writing the generated file failed; the old file is left in place.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file being written.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+}

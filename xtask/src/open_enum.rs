@@ -1,0 +1,201 @@
+//! Open enums: string enums that decode values the spec does not list yet.
+//!
+//! typify turns a string enum into a closed Rust enum, so one new upstream
+//! value (say a session status `"archived"`) would make a whole page fail to
+//! decode. Every string enum among the spec's component schemas is therefore
+//! replaced by an enum with the documented variants plus `Unknown(String)`.
+
+use openapiv3::{OpenAPI, ReferenceOr, SchemaKind, Type};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::progenitor_input::pascal_case;
+
+/// A string enum found among the spec's component schemas.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenEnum {
+    /// The component's name, which is also the Rust type's name.
+    pub name: String,
+    /// The schema's description, for the type's rustdoc.
+    pub description: Option<String>,
+    /// The documented wire values, in spec order.
+    pub values: Vec<String>,
+}
+
+/// Finds every component schema that is a plain string enum.
+pub fn find(document: &OpenAPI) -> Vec<OpenEnum> {
+    let Some(components) = &document.components else {
+        return Vec::new();
+    };
+    components
+        .schemas
+        .iter()
+        .filter_map(|(name, schema)| {
+            let ReferenceOr::Item(schema) = schema else {
+                return None;
+            };
+            let SchemaKind::Type(Type::String(string)) = &schema.schema_kind else {
+                return None;
+            };
+            if string.enumeration.is_empty() || schema.schema_data.nullable {
+                return None;
+            }
+            let values = string
+                .enumeration
+                .iter()
+                .cloned()
+                .collect::<Option<Vec<String>>>()?;
+            Some(OpenEnum {
+                name: name.clone(),
+                description: schema.schema_data.description.clone(),
+                values,
+            })
+        })
+        .collect()
+}
+
+impl OpenEnum {
+    /// The path typify is told to use instead of generating the type.
+    pub fn replacement_path(&self) -> String {
+        format!("crate::types::{}", self.name)
+    }
+
+    /// The Rust items for this enum, to be placed in the `types` module.
+    pub fn tokens(&self) -> Result<TokenStream, String> {
+        let variants = self
+            .values
+            .iter()
+            .map(|value| {
+                let mut name = pascal_case(value);
+                if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+                    name.insert(0, 'V');
+                }
+                name
+            })
+            .collect::<Vec<_>>();
+        for (index, variant) in variants.iter().enumerate() {
+            if variant == "Unknown" || variants[..index].contains(variant) {
+                return Err(format!(
+                    "enum `{}`: the value `{}` maps to the Rust variant `{variant}`, which is already taken",
+                    self.name, self.values[index]
+                ));
+            }
+        }
+        let type_name = format_ident!("{}", self.name);
+        let idents = variants
+            .iter()
+            .map(|variant| format_ident!("{}", variant))
+            .collect::<Vec<_>>();
+        let values = &self.values;
+        let value_docs = values.iter().map(|value| format!("`{value}`"));
+        let count = values.len();
+        let description = self
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("The `{}` values.", self.name));
+        let schema_name = &self.name;
+
+        Ok(quote! {
+            #[doc = #description]
+            ///
+            /// Values this version of the client does not know decode into
+            /// `Unknown`, so a new upstream value never fails a whole response.
+            #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            pub enum #type_name {
+                #(
+                    #[doc = #value_docs]
+                    #idents,
+                )*
+                /// A value the spec did not list when this client was generated,
+                /// kept verbatim.
+                Unknown(::std::string::String),
+            }
+
+            impl #type_name {
+                /// Every value the spec documents, in the spec's order.
+                pub const KNOWN: [Self; #count] = [#(Self::#idents),*];
+
+                /// The value as it appears on the wire.
+                pub fn as_str(&self) -> &str {
+                    match self {
+                        #(Self::#idents => #values,)*
+                        Self::Unknown(value) => value.as_str(),
+                    }
+                }
+
+                /// Whether the spec documents this value.
+                pub fn is_known(&self) -> bool {
+                    !matches!(self, Self::Unknown(_))
+                }
+            }
+
+            impl ::std::convert::From<&str> for #type_name {
+                fn from(value: &str) -> Self {
+                    match value {
+                        #(#values => Self::#idents,)*
+                        other => Self::Unknown(other.to_string()),
+                    }
+                }
+            }
+
+            impl ::std::convert::From<::std::string::String> for #type_name {
+                fn from(value: ::std::string::String) -> Self {
+                    Self::from(value.as_str())
+                }
+            }
+
+            impl ::std::str::FromStr for #type_name {
+                type Err = ::std::convert::Infallible;
+
+                fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+                    Ok(Self::from(value))
+                }
+            }
+
+            impl ::std::fmt::Display for #type_name {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str(self.as_str())
+                }
+            }
+
+            impl ::serde::Serialize for #type_name {
+                fn serialize<S: ::serde::Serializer>(
+                    &self,
+                    serializer: S,
+                ) -> ::std::result::Result<S::Ok, S::Error> {
+                    serializer.serialize_str(self.as_str())
+                }
+            }
+
+            impl<'de> ::serde::Deserialize<'de> for #type_name {
+                fn deserialize<D: ::serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> ::std::result::Result<Self, D::Error> {
+                    let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+                    Ok(Self::from(value))
+                }
+            }
+
+            impl ::schemars::JsonSchema for #type_name {
+                fn schema_name() -> ::std::string::String {
+                    #schema_name.to_string()
+                }
+
+                fn json_schema(
+                    _: &mut ::schemars::r#gen::SchemaGenerator,
+                ) -> ::schemars::schema::Schema {
+                    ::schemars::schema::SchemaObject {
+                        metadata: Some(Box::new(::schemars::schema::Metadata {
+                            description: Some(#description.to_string()),
+                            ..Default::default()
+                        })),
+                        instance_type: Some(::schemars::schema::InstanceType::String.into()),
+                        enum_values: Some(vec![#(::serde_json::Value::from(#values)),*]),
+                        ..Default::default()
+                    }
+                    .into()
+                }
+            }
+        })
+    }
+}

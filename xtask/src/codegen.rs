@@ -166,8 +166,11 @@ fn crate_attributes(spec: &Spec) -> Vec<syn::Attribute> {
         "Generated client for the {} (version {}).\n\nDo not use this crate directly: `recallr-ext` wraps it with configuration, typed errors, retries and pagination.",
         info.title, info.version
     );
+    // prettyplease, not rustfmt, lays this file out; `cargo fmt` must not
+    // reformat it or `codegen --check` would see a difference.
     syn::parse_quote! {
         #![doc = #doc]
+        #![cfg_attr(rustfmt, rustfmt::skip)]
     }
 }
 

@@ -30,6 +30,9 @@ pub fn unified_diff(path: &str, committed: &str, generated: &str) -> String {
     similar::TextDiff::from_lines(committed, generated)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("{path} (committed)"), &format!("{path} (generated)"))
+        .header(
+            &format!("{path} (committed)"),
+            &format!("{path} (generated)"),
+        )
         .to_string()
 }

@@ -90,7 +90,11 @@ fn unify_error_bodies(
             let name = reference.trim_start_matches("#/components/responses/");
             let resolved = match shared_responses.get(name) {
                 Some(ReferenceOr::Item(item)) => item.clone(),
-                _ => return Err(format!("operation `{operation_id}` refers to an unknown or nested response `{reference}`")),
+                _ => {
+                    return Err(format!(
+                        "operation `{operation_id}` refers to an unknown or nested response `{reference}`"
+                    ));
+                }
             };
             *response = ReferenceOr::Item(resolved);
         }

@@ -64,9 +64,9 @@ fn check_version(path: &Path, value: &serde_json::Value) -> Result<(), XtaskErro
         path: path.to_path_buf(),
         message: message.to_string(),
     };
-    let object = value
-        .as_object()
-        .ok_or_else(|| not_openapi("not an OpenAPI document: the top level is not a JSON object"))?;
+    let object = value.as_object().ok_or_else(|| {
+        not_openapi("not an OpenAPI document: the top level is not a JSON object")
+    })?;
     if object.contains_key("swagger") {
         return Err(not_openapi(
             "Swagger 2.0 documents are not supported: progenitor reads OpenAPI 3.0.x only",

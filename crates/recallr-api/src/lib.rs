@@ -4,6 +4,7 @@
 /*!Generated client for the RecallrAI API (version v1).
 
 Do not use this crate directly: `recallr-ext` wraps it with configuration, typed errors, retries and pagination.*/
+#![cfg_attr(rustfmt, rustfmt::skip)]
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]

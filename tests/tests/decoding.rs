@@ -1,0 +1,92 @@
+//! The generated types decode what the vendor documents, and stay usable
+//! when the vendor adds statuses or fields.
+
+use recallr_api::types::{ListSessionsErrorBody, SessionList, SessionStatus};
+use recallr_tests::vendor_sample_response;
+use serde_json::json;
+
+fn decode(value: serde_json::Value) -> SessionList {
+    serde_json::from_value(value).unwrap_or_else(|err| panic!("the page does not decode: {err}"))
+}
+
+#[test]
+fn vendor_sample_decodes_without_status() {
+    let page = decode(vendor_sample_response());
+    assert_eq!(page.total, 123);
+    assert!(page.has_more);
+    assert_eq!(page.sessions.len(), 1);
+    let session = &page.sessions[0];
+    assert_eq!(
+        session.session_id.to_string(),
+        "3c90c3cc-0d44-4b50-8888-8dd25736052a"
+    );
+    assert_eq!(session.created_at.to_rfc3339(), "2023-11-07T05:31:56+00:00");
+    assert!(session.metadata.is_empty());
+    assert_eq!(session.status, None);
+}
+
+#[test]
+fn every_documented_status_decodes_to_its_variant() {
+    for status in SessionStatus::KNOWN {
+        let mut sample = vendor_sample_response();
+        sample["sessions"][0]["status"] = json!(status.as_str());
+        let page = decode(sample);
+        assert_eq!(page.sessions[0].status.as_ref(), Some(&status));
+        assert!(status.is_known());
+    }
+}
+
+#[test]
+fn an_unknown_status_decodes_and_round_trips() {
+    let mut sample = vendor_sample_response();
+    sample["sessions"][0]["status"] = json!("archived");
+    let page = decode(sample.clone());
+    let status = page.sessions[0].status.clone();
+    assert_eq!(status, Some(SessionStatus::Unknown("archived".to_string())));
+    assert!(!SessionStatus::from("archived").is_known());
+    let reencoded = serde_json::to_value(&page).expect("a page serializes");
+    assert_eq!(reencoded["sessions"][0]["status"], json!("archived"));
+}
+
+#[test]
+fn unknown_fields_decode_and_are_kept() {
+    let mut sample = vendor_sample_response();
+    sample["next_cursor"] = json!("abc");
+    sample["sessions"][0]["message_count"] = json!(7);
+    sample["sessions"][0]["metadata"] = json!({"topic": {"lang": "en"}});
+    let page = decode(sample.clone());
+    assert_eq!(page.extra.get("next_cursor"), Some(&json!("abc")));
+    assert_eq!(page.sessions[0].extra.get("message_count"), Some(&json!(7)));
+    let reencoded = serde_json::to_value(&page).expect("a page serializes");
+    assert_eq!(reencoded, sample);
+}
+
+#[test]
+fn a_missing_required_field_is_an_error_not_a_default() {
+    let mut sample = vendor_sample_response();
+    if let Some(object) = sample.as_object_mut() {
+        object.remove("has_more");
+    }
+    assert!(serde_json::from_value::<SessionList>(sample).is_err());
+}
+
+#[test]
+fn both_error_bodies_decode() {
+    let validation: ListSessionsErrorBody = serde_json::from_value(json!({
+        "detail": [{"loc": ["query", "limit"], "msg": "Input should be less than or equal to 100",
+                    "type": "less_than_equal", "input": "500", "ctx": {"le": 100}}]
+    }))
+    .expect("a FastAPI 422 body decodes");
+    let ListSessionsErrorBody::HttpValidationError(validation) = validation else {
+        panic!("a list detail is a validation error");
+    };
+    assert_eq!(validation.detail[0].loc.len(), 2);
+    assert_eq!(validation.detail[0].type_, "less_than_equal");
+
+    let plain: ListSessionsErrorBody =
+        serde_json::from_value(json!({"detail": "User not found"})).expect("detail decodes");
+    let ListSessionsErrorBody::ErrorDetail(plain) = plain else {
+        panic!("a string detail is an ErrorDetail");
+    };
+    assert_eq!(plain.detail, "User not found");
+}

@@ -8,7 +8,7 @@ async fn query_and_path_are_encoded_as_the_api_expects() {
     let server = RecordingServer::start(vendor_sample_response())
         .await
         .expect("a loopback server starts");
-    let client = recallr_api::Client::new(&server.base_url());
+    let client = recallr_api::Client::new(&server.base_url(), Default::default());
 
     let page = client
         .list_sessions()
@@ -51,7 +51,7 @@ async fn optional_parameters_are_left_out_when_unset() {
     let server = RecordingServer::start(vendor_sample_response())
         .await
         .expect("a loopback server starts");
-    let client = recallr_api::Client::new(&server.base_url());
+    let client = recallr_api::Client::new(&server.base_url(), Default::default());
     client
         .list_sessions()
         .custom_user_id("u1")
@@ -61,4 +61,33 @@ async fn optional_parameters_are_left_out_when_unset() {
     let requests = server.requests();
     assert_eq!(requests[0].raw_path, "/api/v1/users/u1/sessions");
     assert_eq!(requests[0].raw_query, None);
+}
+
+#[tokio::test]
+async fn the_clients_headers_go_on_every_request() {
+    let server = RecordingServer::start(vendor_sample_response())
+        .await
+        .expect("a loopback server starts");
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-recallr-project-id", "p1".parse().expect("a header value"));
+    let client = recallr_api::Client::new(&server.base_url(), headers);
+    for _ in 0..2 {
+        client
+            .list_sessions()
+            .custom_user_id("u1")
+            .send()
+            .await
+            .expect("the recording server answers 200");
+    }
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    for request in requests {
+        assert!(
+            request
+                .headers
+                .contains(&("x-recallr-project-id".to_string(), "p1".to_string())),
+            "{:?}",
+            request.headers
+        );
+    }
 }

@@ -81,7 +81,18 @@ fn settings(open_enums: &[OpenEnum]) -> GenerationSettings {
         .with_tag(TagStyle::Merged)
         // As oxide.rs does: callers (and our tests) can get the JSON Schema
         // of every request and response type.
-        .with_derive("schemars::JsonSchema");
+        .with_derive("schemars::JsonSchema")
+        // Per-client headers (credentials, user agent) live in the generated
+        // client and are added to every request by the pre-hook, so they are
+        // set once and work with any caller-supplied `reqwest::Client`.
+        .with_inner_type(quote::quote!(::reqwest::header::HeaderMap))
+        .with_pre_hook(quote::quote!(
+            |headers: &::reqwest::header::HeaderMap, request: &mut ::reqwest::Request| {
+                for (name, value) in headers {
+                    request.headers_mut().insert(name.clone(), value.clone());
+                }
+            }
+        ));
     for open_enum in open_enums {
         settings.with_replacement(
             &open_enum.name,

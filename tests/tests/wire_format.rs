@@ -69,7 +69,10 @@ async fn the_clients_headers_go_on_every_request() {
         .await
         .expect("a loopback server starts");
     let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("x-recallr-project-id", "p1".parse().expect("a header value"));
+    headers.insert(
+        "x-recallr-project-id",
+        "p1".parse().expect("a header value"),
+    );
     let client = recallr_api::Client::new(&server.base_url(), headers);
     for _ in 0..2 {
         client

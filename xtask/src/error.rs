@@ -83,4 +83,40 @@ pub enum XtaskError {
         /// The underlying I/O error.
         source: std::io::Error,
     },
+    /// A `$ref` in a document does not lead to a component.
+    #[error("{}: cannot resolve `{reference}`: {message}", path.display())]
+    BrokenReference {
+        /// The document holding the reference.
+        path: PathBuf,
+        /// The reference as written.
+        reference: String,
+        /// Why it does not resolve.
+        message: String,
+    },
+    /// Downloading the upstream document failed.
+    #[error("cannot fetch {url}: {message}")]
+    Fetch {
+        /// The URL.
+        url: String,
+        /// What went wrong (connection, timeout, HTTP status, body).
+        message: String,
+    },
+    /// `spec update` cannot import a document.
+    #[error("{document}: {message}")]
+    Import {
+        /// The file path or URL the problem is in (with `:line:column` where
+        /// known).
+        document: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A multi-file write failed and putting back the previous files failed
+    /// too; the message lists the files that may now be inconsistent.
+    #[error("{cause}; restoring the previous contents also failed: {details}")]
+    NotRestored {
+        /// The error that interrupted the write.
+        cause: Box<XtaskError>,
+        /// Which files could not be restored, and why.
+        details: String,
+    },
 }

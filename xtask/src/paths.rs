@@ -5,6 +5,10 @@ use std::path::{Path, PathBuf};
 /// The spec the client is generated from, relative to the workspace root.
 pub const SPEC: &str = "openapi/recallr.json";
 
+/// Where the spec came from (`cargo xtask spec update`), relative to the
+/// workspace root.
+pub const PROVENANCE: &str = "openapi/recallr.provenance.json";
+
 /// The generated source file, relative to the workspace root.
 pub const GENERATED: &str = "crates/recallr-api/src/lib.rs";
 
@@ -25,4 +29,9 @@ pub fn spec() -> PathBuf {
 /// The committed generated file, as an absolute path.
 pub fn generated() -> PathBuf {
     workspace_root().join(GENERATED)
+}
+
+/// The spec's provenance record, as an absolute path.
+pub fn provenance() -> PathBuf {
+    workspace_root().join(PROVENANCE)
 }

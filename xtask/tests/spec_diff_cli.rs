@@ -1,0 +1,159 @@
+//! `cargo xtask spec diff` as a user runs it: output formats and exit codes
+//! (0 by default, 1 when `--fail-on` is met, 2 on an unreadable input).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture(rule: &str, side: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/diff")
+        .join(rule)
+        .join(format!("{side}.json"))
+}
+
+fn diff(old: &Path, new: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["spec", "diff"])
+        .arg(old)
+        .arg(new)
+        .args(extra)
+        .output()
+        .expect("the xtask binary runs")
+}
+
+fn diff_fixture(rule: &str, extra: &[&str]) -> Output {
+    diff(&fixture(rule, "old"), &fixture(rule, "new"), extra)
+}
+
+fn code(output: &Output) -> Option<i32> {
+    output.status.code()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn no_changes_exits_zero() {
+    let spec = xtask::paths::spec();
+    let output = diff(&spec, &spec, &["--fail-on", "warning"]);
+    assert_eq!(code(&output), Some(0));
+    assert_eq!(stdout(&output), "no changes\n");
+}
+
+#[test]
+fn changes_exit_zero_without_fail_on() {
+    let output = diff_fixture("request-range-tightened", &[]);
+    assert_eq!(code(&output), Some(0));
+    let text = stdout(&output);
+    assert!(
+        text.contains(
+            "breaking  request-range-tightened  /paths/~1users~1{user_id}~1items/get/parameters/limit/schema/maximum"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("1 change: 1 breaking, 0 warning, 0 info\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn fail_on_breaking_exits_one_when_a_breaking_change_is_found() {
+    let output = diff_fixture("parameter-required-added", &["--fail-on", "breaking"]);
+    assert_eq!(code(&output), Some(1));
+    assert!(stdout(&output).contains("parameter-required-added"));
+}
+
+#[test]
+fn fail_on_breaking_ignores_warnings_and_fail_on_warning_does_not() {
+    let warning_only = "response-enum-value-added";
+    assert_eq!(
+        code(&diff_fixture(warning_only, &["--fail-on", "breaking"])),
+        Some(0)
+    );
+    assert_eq!(
+        code(&diff_fixture(warning_only, &["--fail-on", "warning"])),
+        Some(1)
+    );
+    // Breaking is worse than warning, so it fails --fail-on warning too.
+    assert_eq!(
+        code(&diff_fixture("path-removed", &["--fail-on", "warning"])),
+        Some(1)
+    );
+    assert_eq!(
+        code(&diff_fixture("path-added", &["--fail-on", "warning"])),
+        Some(0)
+    );
+}
+
+#[test]
+fn json_output_is_an_array_of_rule_class_pointer_and_message() {
+    let output = diff_fixture("response-property-renamed", &["--format", "json"]);
+    assert_eq!(code(&output), Some(0));
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout(&output)).expect("the report is JSON");
+    let entries = report.as_array().expect("an array");
+    assert_eq!(entries.len(), 1, "{report}");
+    let entry = entries[0].as_object().expect("an object");
+    let keys: Vec<&str> = entry.keys().map(String::as_str).collect();
+    assert_eq!(keys.len(), 4, "{entry:?}");
+    assert_eq!(entry["rule"], "response-property-renamed");
+    assert_eq!(entry["class"], "breaking");
+    assert_eq!(
+        entry["pointer"],
+        "/paths/~1users~1{user_id}~1items/get/responses/200/content/application~1json/schema/properties/count"
+    );
+    let message = entry["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("`total` was renamed to `count`"),
+        "{message}"
+    );
+}
+
+/// An unreadable input exits 2 with one `error:` line naming the file.
+fn assert_unreadable(old: &Path, new: &Path, named: &str, expected: &str) {
+    let output = diff(old, new, &["--fail-on", "breaking"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(code(&output), Some(2), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line: {stderr}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    assert!(lines[0].contains(named), "names {named}: {stderr}");
+    assert!(
+        lines[0].contains(expected),
+        "expected {expected:?} in {stderr}"
+    );
+    assert!(stdout(&output).is_empty(), "no report on bad input");
+}
+
+#[test]
+fn unreadable_inputs_exit_two() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let spec = xtask::paths::spec();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("the temp dir is writable");
+        path
+    };
+
+    let missing = dir.path().join("missing.json");
+    assert_unreadable(&missing, &spec, "missing.json", "cannot read");
+
+    let broken = write(
+        "broken.json",
+        "{\n  \"openapi\": \"3.0.3\",\n  \"info\": {,\n}\n",
+    );
+    assert_unreadable(&spec, &broken, "broken.json:3:12", "invalid JSON");
+
+    let not_openapi = write("list.json", "[1, 2, 3]");
+    assert_unreadable(&spec, &not_openapi, "list.json", "not an OpenAPI document");
+
+    let fastapi = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fastapi_openapi.json");
+    assert_unreadable(
+        &spec,
+        &fastapi,
+        "fastapi_openapi.json",
+        "OpenAPI 3.1.0 is not supported",
+    );
+}

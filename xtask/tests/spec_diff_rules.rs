@@ -1,0 +1,260 @@
+//! `spec diff` rule by rule: each `tests/fixtures/diff/<rule-id>/` holds an
+//! `old.json`/`new.json` pair of small OpenAPI 3.0 documents and the
+//! `expected.json` report (rule, class and pointer of every change). The
+//! report must match exactly, so a rule fires where it should, with its
+//! class, and no unrelated rule fires with it.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use xtask::spec_diff::{self, Change, Rule};
+
+#[derive(Debug, PartialEq, Eq, Deserialize)]
+struct Expected {
+    rule: String,
+    class: String,
+    pointer: String,
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diff")
+}
+
+fn fixture_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(fixtures())
+        .expect("the fixtures directory exists")
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().is_dir())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn summary(changes: &[Change]) -> Vec<Expected> {
+    changes
+        .iter()
+        .map(|change| Expected {
+            rule: change.rule.id().to_string(),
+            class: change.class().as_str().to_string(),
+            pointer: change.pointer.clone(),
+        })
+        .collect()
+}
+
+#[test]
+fn every_fixture_reports_exactly_its_rule() {
+    let mut failures = Vec::new();
+    for name in fixture_names() {
+        let dir = fixtures().join(&name);
+        let changes = spec_diff::diff_files(&dir.join("old.json"), &dir.join("new.json"))
+            .unwrap_or_else(|err| panic!("{name}: {err}"));
+        let expected: Vec<Expected> = serde_json::from_str(
+            &std::fs::read_to_string(dir.join("expected.json")).expect("expected.json is readable"),
+        )
+        .expect("expected.json is a list of {rule, class, pointer}");
+        assert!(
+            !expected.is_empty() && expected.iter().all(|entry| entry.rule == name),
+            "{name}/expected.json must list only `{name}` changes"
+        );
+        let got = summary(&changes);
+        if got != expected {
+            failures.push(format!(
+                "{name}:\n  expected {expected:?}\n  got      {got:?}\n  messages {:?}",
+                changes.iter().map(|c| &c.message).collect::<Vec<_>>()
+            ));
+        }
+        // Reversing the pair is not silent either, except for relaxations
+        // no client can notice, which are deliberately not reported.
+        let unreported_reversal = [
+            "request-body-became-required",
+            "request-content-type-removed",
+            "request-property-became-required",
+            "response-property-became-nullable",
+            "response-property-became-optional",
+        ];
+        if unreported_reversal.contains(&name.as_str()) {
+            continue;
+        }
+        let reversed = spec_diff::diff_files(&dir.join("new.json"), &dir.join("old.json"))
+            .unwrap_or_else(|err| panic!("{name} reversed: {err}"));
+        if reversed.is_empty() {
+            failures.push(format!("{name}: the reversed pair reports nothing"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_rule_has_a_fixture_and_every_fixture_is_a_rule() {
+    let rules: BTreeSet<String> = Rule::ALL.iter().map(|rule| rule.id().to_string()).collect();
+    let fixtures: BTreeSet<String> = fixture_names().into_iter().collect();
+    assert_eq!(rules, fixtures);
+}
+
+#[test]
+fn a_document_compared_with_itself_has_no_changes() {
+    let committed = xtask::paths::spec();
+    assert_eq!(
+        spec_diff::diff_files(&committed, &committed).ok(),
+        Some(vec![])
+    );
+    for name in fixture_names() {
+        let old = fixtures().join(&name).join("old.json");
+        assert_eq!(
+            spec_diff::diff_files(&old, &old).ok(),
+            Some(vec![]),
+            "{name}"
+        );
+    }
+}
+
+/// A temp dir holding an `old.json` and a `new.json`.
+struct Pair {
+    dir: tempfile::TempDir,
+}
+
+impl Pair {
+    fn new(old: &serde_json::Value, new: &serde_json::Value) -> Self {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        for (name, document) in [("old.json", old), ("new.json", new)] {
+            let text = serde_json::to_string_pretty(document).expect("JSON serializes");
+            std::fs::write(dir.path().join(name), text).expect("the temp dir is writable");
+        }
+        Pair { dir }
+    }
+
+    fn diff(&self) -> Result<Vec<Change>, xtask::XtaskError> {
+        spec_diff::diff_files(
+            &self.dir.path().join("old.json"),
+            &self.dir.path().join("new.json"),
+        )
+    }
+}
+
+/// A document whose `GET /tree` returns the component `root` of `schemas`.
+fn returning(root: &str, schemas: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/tree": {"get": {"operationId": "tree", "responses": {"200": {
+            "description": "ok",
+            "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{root}")}}}
+        }}}}},
+        "components": {"schemas": schemas}
+    })
+}
+
+const BODY: &str = "/paths/~1tree/get/responses/200/content/application~1json/schema";
+
+#[test]
+fn recursive_schemas_are_compared_without_looping() {
+    let node = |extra: Option<&str>| {
+        let mut properties = serde_json::json!({
+            "name": {"type": "string"},
+            "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+            "parent": {"$ref": "#/components/schemas/Parent"}
+        });
+        if let Some(extra) = extra {
+            properties[extra] = serde_json::json!({"type": "integer"});
+        }
+        serde_json::json!({
+            "Node": {"type": "object", "required": ["name"], "properties": properties},
+            // Mutual recursion as well.
+            "Parent": {"type": "object", "properties": {"node": {"$ref": "#/components/schemas/Node"}}}
+        })
+    };
+    let pair = Pair::new(
+        &returning("Node", node(None)),
+        &returning("Node", node(Some("weight"))),
+    );
+    let changes = pair.diff().expect("recursive schemas resolve");
+    let rules: Vec<(Rule, &str)> = changes
+        .iter()
+        .map(|change| (change.rule, change.pointer.as_str()))
+        .collect();
+    let added = format!("{BODY}/properties/weight");
+    assert_eq!(rules, [(Rule::ResponsePropertyAdded, added.as_str())]);
+}
+
+#[test]
+fn a_change_in_a_referenced_schema_is_reported_where_it_is_used() {
+    let schemas = |maximum: u64| {
+        serde_json::json!({
+            "Page": {"type": "object", "properties": {"first": {"$ref": "#/components/schemas/Count"},
+                "last": {"$ref": "#/components/schemas/Count"}}},
+            "Count": {"$ref": "#/components/schemas/Integer"},
+            "Integer": {"type": "integer", "maximum": maximum}
+        })
+    };
+    let pair = Pair::new(
+        &returning("Page", schemas(10)),
+        &returning("Page", schemas(20)),
+    );
+    let pointers: Vec<String> = pair
+        .diff()
+        .expect("references resolve")
+        .into_iter()
+        .map(|change| change.pointer)
+        .collect();
+    assert_eq!(
+        pointers,
+        [
+            format!("{BODY}/properties/first/maximum"),
+            format!("{BODY}/properties/last/maximum")
+        ]
+    );
+}
+
+#[test]
+fn any_of_over_disjoint_types_is_the_same_as_one_of() {
+    let loc = |keyword: &str, second: &str| serde_json::json!({"Loc": {"type": "array", "items": {keyword: [{"type": "string"}, {"type": second}]}}});
+    let same = Pair::new(
+        &returning("Loc", loc("oneOf", "integer")),
+        &returning("Loc", loc("anyOf", "integer")),
+    );
+    assert_eq!(same.diff().ok(), Some(vec![]));
+    // integer and number overlap: anyOf is not oneOf there.
+    let overlapping = Pair::new(
+        &returning("Loc", loc("oneOf", "integer")),
+        &returning("Loc", loc("anyOf", "number")),
+    );
+    let rules: Vec<Rule> = overlapping
+        .diff()
+        .expect("resolves")
+        .into_iter()
+        .map(|change| change.rule)
+        .collect();
+    assert_eq!(rules, [Rule::ResponsePropertyTypeChanged]);
+}
+
+#[test]
+fn descriptions_titles_and_key_order_are_not_changes() {
+    let old = returning(
+        "A",
+        serde_json::json!({"A": {"type": "object", "properties": {"a": {"type": "string"}}}}),
+    );
+    let new = returning(
+        "A",
+        serde_json::json!({"A": {"properties": {"a": {"description": "now documented", "title": "A", "type": "string"}},
+            "title": "A", "description": "An A.", "type": "object"}}),
+    );
+    assert_eq!(Pair::new(&old, &new).diff().ok(), Some(vec![]));
+}
+
+#[test]
+fn a_broken_reference_is_an_error_naming_the_file_and_the_reference() {
+    let old = returning("A", serde_json::json!({"A": {"type": "string"}}));
+    let new = returning("Missing", serde_json::json!({"A": {"type": "string"}}));
+    let message = Pair::new(&old, &new)
+        .diff()
+        .err()
+        .map(|err| err.to_string())
+        .unwrap_or_default();
+    assert!(message.contains("new.json"), "{message}");
+    assert!(
+        message.contains("cannot resolve `#/components/schemas/Missing`: no such component"),
+        "{message}"
+    );
+}

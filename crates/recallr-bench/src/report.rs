@@ -1,0 +1,534 @@
+//! The Markdown report: machine, method, figures, ratios and goals.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use crate::codegen_time::CodegenTime;
+use crate::decode_results::Decode;
+use crate::latency::Latency;
+use crate::machine::Machine;
+use crate::memory::Footprint;
+use crate::plan::Plan;
+use crate::scale::Scale;
+use crate::stats::{self, Timings};
+use crate::throughput::Throughput;
+
+/// Everything one run measured.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// The sizes it ran with.
+    pub plan: Plan,
+    /// Where and when.
+    pub machine: Machine,
+    /// The 1-minute load average when it ended.
+    pub load_at_end: Option<f64>,
+    /// How long the measurements took (the build not included).
+    pub elapsed: Duration,
+    /// 1. Streaming throughput.
+    pub throughput: Throughput,
+    /// 2. Latency hiding.
+    pub latency: Latency,
+    /// 3. The CLI's memory, smaller listing.
+    pub memory_small: Footprint,
+    /// 3. The CLI's memory, larger listing.
+    pub memory_large: Footprint,
+    /// 4. Decode cost.
+    pub decode: Decode,
+    /// 5. Stub scale.
+    pub scale: Scale,
+    /// 6. Codegen check time.
+    pub codegen: CodegenTime,
+}
+
+/// The concurrency the latency goals are stated for.
+const GOAL_CONCURRENCY: usize = 4;
+/// The CLI's memory budget, in MiB.
+const MEMORY_BUDGET_MIB: f64 = 64.0;
+/// "Flat": the larger listing's peak may be at most this many times the
+/// smaller one's (it lists ten times as many sessions).
+const MEMORY_GROWTH_LIMIT: f64 = 1.5;
+
+/// One goal and whether the run met it.
+#[derive(Debug, Clone)]
+pub struct Goal {
+    /// Its number in the issue, e.g. `1a`.
+    pub id: &'static str,
+    /// What is asked.
+    pub text: String,
+    /// What was measured.
+    pub measured: String,
+    /// Whether it was met.
+    pub met: bool,
+    /// What would fix it, said when it is not met.
+    pub fix: String,
+}
+
+/// Every goal, evaluated on `results`.
+pub fn goals(results: &Results) -> Vec<Goal> {
+    let mut goals = Vec::new();
+    let t = &results.throughput;
+    let ext_vs_raw = stats::ratio(t.ext.median(), t.raw.median());
+    goals.push(Goal {
+        id: "1a",
+        text: "recallr-ext item stream takes ≤ 1.10× the hand-written reqwest loop's time".into(),
+        measured: format!(
+            "{ext_vs_raw:.2}× wall (client CPU: {:.2}×)",
+            stats::ratio(t.ext.median_cpu(), t.raw.median_cpu())
+        ),
+        met: ext_vs_raw <= 1.10,
+        fix: "profile a walk (e.g. `perf record` on `recallr-bench`) and cut the per-page cost the pager adds over the loop: the overlapping session (1% more requests), the per-session frontier bookkeeping, and decoding into chrono/uuid types with flattened `extra` maps.".into(),
+    });
+    let python_vs_ext = stats::ratio(t.python.median(), t.ext.median());
+    goals.push(Goal {
+        id: "1b",
+        text: "recallr-ext is ≥ 20× faster than the Python SDK (wall time)".into(),
+        measured: format!(
+            "{python_vs_ext:.1}× wall (client CPU: {:.1}×)",
+            stats::ratio(t.python.median_cpu(), t.ext.median_cpu())
+        ),
+        met: python_vs_ext >= 20.0,
+        fix: python_fix(t),
+    });
+
+    let lat = &results.latency;
+    let sequential = lat.sequential().map(|level| level.timings.median());
+    let at_goal = lat
+        .levels
+        .iter()
+        .find(|level| level.concurrency == GOAL_CONCURRENCY);
+    let (speedup, vs_ideal) = match (sequential, at_goal) {
+        (Some(seq), Some(level)) => (
+            stats::ratio(seq, level.timings.median()),
+            stats::ratio(level.timings.median(), lat.ideal(level)),
+        ),
+        _ => (0.0, f64::INFINITY),
+    };
+    goals.push(Goal {
+        id: "2a",
+        text: format!("concurrency({GOAL_CONCURRENCY}) is ≥ 3.5× faster than the sequential pager"),
+        measured: format!("{speedup:.2}×"),
+        met: speedup >= 3.5,
+        fix: "the pager fetches the first page alone (it needs `total` to plan) and refills the prefetch window only when the caller takes a page; planning k pages from the first response and refilling as each fetch completes would close the gap.".into(),
+    });
+    goals.push(Goal {
+        id: "2b",
+        text: format!("concurrency({GOAL_CONCURRENCY}) is within 1.3× of the ideal (pages / k) × latency"),
+        measured: format!("{vs_ideal:.2}×"),
+        met: vs_ideal <= 1.3,
+        fix: "as for 2a: the first page is fetched alone and the window is refilled per consumed page, so each round waits for its slowest fetch.".into(),
+    });
+
+    let large = results.memory_large.max_rss_mib();
+    goals.push(Goal {
+        id: "3a",
+        text: format!(
+            "CLI peak RSS ≤ {MEMORY_BUDGET_MIB:.0} MiB listing {} sessions",
+            group(results.memory_large.sessions)
+        ),
+        measured: format!("{large:.1} MiB"),
+        met: large <= MEMORY_BUDGET_MIB,
+        fix: "find what grows with the listing (a heap profile, e.g. heaptrack, of `recallr sessions list --all`): nothing in an NDJSON walk needs more than a page or two in memory.".into(),
+    });
+    let growth = large / results.memory_small.max_rss_mib().max(f64::MIN_POSITIVE);
+    goals.push(Goal {
+        id: "3b",
+        text: format!(
+            "flat: the {}-session peak ≤ {MEMORY_GROWTH_LIMIT}× the {}-session peak",
+            group(results.memory_large.sessions),
+            group(results.memory_small.sessions)
+        ),
+        measured: format!("{growth:.2}×"),
+        met: growth <= MEMORY_GROWTH_LIMIT,
+        fix: "something keeps per-session state for the whole walk; the pager's frontier should hold only the ids that tie on the last timestamp.".into(),
+    });
+
+    for scenario in &results.scale.scenarios {
+        goals.push(Goal {
+            id: "5",
+            text: format!("stub p50 < 2 ms per page ({})", scenario.label),
+            measured: duration(scenario.p50),
+            met: scenario.p50 < Duration::from_millis(2),
+            fix: format!(
+                "the stub scans all {} sessions on every filtered request (to fill the page and count `total`), \
+                 so a filtered page costs O(sessions) while an unfiltered one is a slice; keeping per-status \
+                 counts and per-status position lists in the store (updated on insert, delete and status \
+                 change) would make filtered pages as cheap as unfiltered ones.",
+                group(results.scale.sessions)
+            ),
+        });
+    }
+
+    let codegen = &results.codegen;
+    goals.push(Goal {
+        id: "6",
+        text: "`xtask codegen --check` < 1 s after the build".into(),
+        measured: match &codegen.failure {
+            None => duration(codegen.median),
+            Some(failure) => format!("{} (the check failed: {failure})", duration(codegen.median)),
+        },
+        met: codegen.median < Duration::from_secs(1) && codegen.failure.is_none(),
+        fix: "profile the check: generation through progenitor and prettyplease should take well under a second; if the check failed, the generated client is out of date (`cargo xtask codegen`).".into(),
+    });
+    goals
+}
+
+/// Why recallr-ext is not 20× faster than the Python SDK, in this run's
+/// numbers.
+fn python_fix(t: &Throughput) -> String {
+    let per = |time: Duration, count: u64| {
+        Duration::from_secs_f64(time.as_secs_f64() / count.max(1) as f64)
+    };
+    let budget = per(t.python.median(), t.python.requests) / 20;
+    format!(
+        "not reachable against a server on the same machine: at 20× the SDK's speed a page would have \
+         {} for client and server together, but the stub alone spends {} of CPU per page, and even the \
+         hand-written reqwest loop (the floor) is only {:.1}× faster than the SDK. Counting client CPU \
+         only, recallr-ext is {:.1}× cheaper ({} per page against {}): the SDK validates with pydantic \
+         v2, whose core is compiled Rust ({} of CPU per session), and most of recallr-ext's cost is \
+         reqwest/hyper's per-request work and decoding, which the loop pays too. Getting near 20× \
+         needs both a far cheaper server page (pre-serialized sessions) and a cheaper request path.",
+        duration(budget),
+        duration(per(t.ext.median_server_cpu(), t.ext.requests)),
+        stats::ratio(t.python.median(), t.raw.median()),
+        stats::ratio(t.python.median_cpu(), t.ext.median_cpu()),
+        duration(per(t.ext.median_cpu(), t.ext.requests)),
+        duration(per(t.python.median_cpu(), t.python.requests)),
+        duration(per(t.python.median_cpu(), t.python.items)),
+    )
+}
+
+/// The whole report.
+pub fn render(results: &Results) -> String {
+    let mut out = String::new();
+    let plan = &results.plan;
+    let machine = &results.machine;
+    let goals = goals(results);
+    let mode = if plan.quick { "quick" } else { "full" };
+
+    let _ = writeln!(out, "# Benchmarks\n");
+    let _ = writeln!(
+        out,
+        "Written by `bash bench/run`{} ({mode} mode) on {}; the measurements took {}. \
+         Regenerate with `bash bench/run`; `bash bench/run --quick` is the smoke run CI uses.\n",
+        if plan.quick { " --quick" } else { "" },
+        machine.date,
+        duration(results.elapsed),
+    );
+    if plan.quick {
+        let _ = writeln!(
+            out,
+            "> **Quick mode**: tiny sizes and one repetition. These figures only show \
+             that every benchmark runs; the goals are stated for the full sizes.\n"
+        );
+    }
+
+    let _ = writeln!(out, "## Machine\n");
+    let _ = writeln!(out, "| | |\n|---|---|");
+    let _ = writeln!(out, "| CPUs (`nproc`) | {} |", machine.nproc);
+    let _ = writeln!(out, "| CPU model | {} |", escape(&machine.cpu_model));
+    if let Some(gib) = machine.memory_gib {
+        let _ = writeln!(out, "| Memory | {gib:.1} GiB |");
+    }
+    let _ = writeln!(
+        out,
+        "| Load average (1 min), start / end | {} / {} |",
+        optional(machine.load_at_start),
+        optional(results.load_at_end)
+    );
+    let _ = writeln!(
+        out,
+        "| Python, recallrai | {}, {} |",
+        escape(&results.throughput.python_version),
+        escape(&results.throughput.sdk_version)
+    );
+    let _ = writeln!(out, "| Date | {} |\n", machine.date);
+
+    let _ = writeln!(out, "## Goals\n");
+    let _ = writeln!(out, "| # | Goal | Measured | Met |\n|---|---|---|---|");
+    for goal in &goals {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            goal.id,
+            escape(&goal.text),
+            escape(&goal.measured),
+            if goal.met { "met" } else { "**not met**" }
+        );
+    }
+    let missed: Vec<&Goal> = goals.iter().filter(|goal| !goal.met).collect();
+    if !missed.is_empty() {
+        let _ = writeln!(out, "\nWhat would fix the goals not met:\n");
+        for goal in missed {
+            let _ = writeln!(out, "- **{}**: {}", goal.id, goal.fix);
+        }
+    }
+    let _ = writeln!(out);
+
+    method(&mut out, results);
+    throughput(&mut out, results);
+    latency(&mut out, results);
+    memory(&mut out, results);
+    decode(&mut out, results);
+    scale(&mut out, results);
+    codegen(&mut out, results);
+    out
+}
+
+fn method(out: &mut String, results: &Results) {
+    let plan = &results.plan;
+    let _ = writeln!(out, "## How it was measured\n");
+    let _ = writeln!(
+        out,
+        "- Every server is a `recallr-stub serve` process on 127.0.0.1, started by the run \
+         (generated data, seed 1, user `user-0`); clients run in other processes: \
+         `recallr-bench` (Rust, a 2-worker tokio runtime), Python, or the `recallr` CLI. \
+         Everything is a release build. Both sides of a comparison hit the same stub \
+         process in the same run, and the figures that matter are the ratios: absolute \
+         times drift on a shared machine."
+    );
+    let _ = writeln!(
+        out,
+        "- Comparisons (1, 2): one untimed warm-up walk per side, then {} timed round(s) \
+         with the order of the sides rotated each round; each side's figure is its \
+         **median** walk, and ratios are of medians. A walk's time runs from the first \
+         request to the last session (client construction and, for Python, the imports \
+         are not timed).",
+        plan.reps
+    );
+    let _ = writeln!(
+        out,
+        "- Memory (3): the kernel's peak RSS of the CLI process (`ru_maxrss` from \
+         `wait4`, as `/usr/bin/time -v` reports it), the largest of {} run(s).",
+        plan.memory_reps
+    );
+    let _ = writeln!(
+        out,
+        "- Decode (4): criterion (`cargo bench -p recallr-bench --bench decode`), median \
+         time per page of 100 sessions made by the stub's generator."
+    );
+    let _ = writeln!(
+        out,
+        "- Stub scale (5): round trips (request sent to body read) of a minimal reqwest \
+         client, one at a time, {} timed after 10 untimed, per scenario.",
+        plan.scale_samples
+    );
+    let _ = writeln!(
+        out,
+        "- Codegen (6): wall time of the built `xtask codegen --check`, median of {} run(s).\n",
+        plan.codegen_reps
+    );
+}
+
+fn throughput(out: &mut String, results: &Results) {
+    let t = &results.throughput;
+    let _ = writeln!(
+        out,
+        "## 1. Streaming throughput\n\n{} sessions of one user, page size {}.\n",
+        group(t.sessions),
+        results.plan.page_size
+    );
+    let _ = writeln!(
+        out,
+        "| Side | Median walk | Items/s | Requests | Time vs recallr-ext | Client CPU | Stub CPU |\n|---|---|---|---|---|---|---|"
+    );
+    let sides: [(&str, &Timings); 3] = [
+        ("`recallr-ext` item stream (sequential)", &t.ext),
+        (
+            "hand-written `reqwest` + `serde_json` loop (minimal struct)",
+            &t.raw,
+        ),
+        ("Python SDK `recallrai`, `list_sessions` loop", &t.python),
+    ];
+    for (label, timings) in sides {
+        let _ = writeln!(
+            out,
+            "| {label} | {} | {} | {} | {:.2}× | {} | {} |",
+            duration(timings.median()),
+            group(timings.items_per_second().round() as u64),
+            group(timings.requests),
+            stats::ratio(timings.median(), t.ext.median()),
+            duration(timings.median_cpu()),
+            duration(timings.median_server_cpu()),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nThe loop pages with `offset += 100`, as a user would; the pager overlaps \
+         consecutive pages by one session (to stay correct while the list changes), so \
+         it sends about 1% more requests, and that cost is inside the ratio. The minimal \
+         struct keeps ids, statuses and timestamps as strings and metadata as a \
+         `serde_json::Value`; `recallr-ext` parses UUIDs, timestamps and statuses and \
+         keeps unknown fields. Client CPU is the client process's user + system time \
+         during the walk (`getrusage`, or Python's `time.process_time()`); stub CPU is the \
+         stub process's over the same walk (`/proc/PID/stat`, 10 ms ticks). Both are \
+         medians, and show how much of the wall time is the client's own.\n"
+    );
+}
+
+fn latency(out: &mut String, results: &Results) {
+    let lat = &results.latency;
+    let sequential = lat.sequential().map(|level| level.timings.median());
+    let _ = writeln!(
+        out,
+        "## 2. Latency hiding\n\n{} sessions, {} ms injected by the stub on every request, \
+         `recallr-ext` item stream at page size {}.\n",
+        group(lat.sessions),
+        lat.injected.as_millis(),
+        results.plan.page_size
+    );
+    let _ = writeln!(
+        out,
+        "| Concurrency | Median walk | Pages | Speed-up vs sequential | Ideal (pages / k × latency) | vs ideal |\n|---|---|---|---|---|---|"
+    );
+    for level in &lat.levels {
+        let median = level.timings.median();
+        let speedup = sequential.map_or(0.0, |seq| stats::ratio(seq, median));
+        let ideal = lat.ideal(level);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {speedup:.2}× | {} | {:.2}× |",
+            level.concurrency,
+            duration(median),
+            level.timings.requests,
+            duration(ideal),
+            stats::ratio(median, ideal)
+        );
+    }
+    let _ = writeln!(out);
+}
+
+fn memory(out: &mut String, results: &Results) {
+    let _ = writeln!(
+        out,
+        "## 3. Memory\n\n`recallr sessions list --user user-0 --all --format ndjson > /dev/null`.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| Sessions | Peak RSS | Wall time | Sessions/s |\n|---|---|---|---|"
+    );
+    for footprint in [&results.memory_small, &results.memory_large] {
+        let _ = writeln!(
+            out,
+            "| {} | {:.1} MiB | {} | {} |",
+            group(footprint.sessions),
+            footprint.max_rss_mib(),
+            duration(footprint.wall),
+            group(stats::per_second(footprint.sessions, footprint.wall).round() as u64)
+        );
+    }
+    let _ = writeln!(out);
+}
+
+fn decode(out: &mut String, results: &Results) {
+    let d = &results.decode;
+    let _ = writeln!(
+        out,
+        "## 4. Decode cost\n\nOne page of 100 sessions, median of criterion's samples.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| Decoded into | Per page | Per session | vs `serde_json::Value` |\n|---|---|---|---|"
+    );
+    let rows = [
+        ("generated `SessionList` (recallr-api)", d.generated),
+        ("`serde_json::Value`", d.value),
+        ("the baseline's minimal struct", d.minimal),
+    ];
+    for (label, time) in rows {
+        let _ = writeln!(
+            out,
+            "| {label} | {} | {} | {:.2}× |",
+            duration(time),
+            duration(time / 100),
+            stats::ratio(time, d.value)
+        );
+    }
+    let _ = writeln!(out);
+}
+
+fn scale(out: &mut String, results: &Results) {
+    let s = &results.scale;
+    let _ = writeln!(
+        out,
+        "## 5. Stub scale\n\nOne user with {} sessions, pages of {}.\n",
+        group(s.sessions),
+        results.plan.page_size
+    );
+    let _ = writeln!(out, "| Request | p50 | p99 | Samples |\n|---|---|---|---|");
+    for scenario in &s.scenarios {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            escape(&scenario.label),
+            duration(scenario.p50),
+            duration(scenario.p99),
+            scenario.samples
+        );
+    }
+    let _ = writeln!(out);
+}
+
+fn codegen(out: &mut String, results: &Results) {
+    let c = &results.codegen;
+    let _ = writeln!(
+        out,
+        "## 6. Codegen\n\n`xtask codegen --check` (release build): median {} over {} run(s){}.",
+        duration(c.median),
+        c.runs,
+        match &c.failure {
+            None => String::new(),
+            Some(failure) => format!("; **the check failed**: {}", escape(failure)),
+        }
+    );
+}
+
+/// A duration in a unit that suits it.
+pub fn duration(d: Duration) -> String {
+    let seconds = d.as_secs_f64();
+    if seconds >= 1.0 {
+        format!("{seconds:.2} s")
+    } else if seconds >= 1e-3 {
+        format!("{:.1} ms", seconds * 1e3)
+    } else {
+        format!("{:.1} µs", seconds * 1e6)
+    }
+}
+
+/// An integer with thousands separators: `1,000,000`.
+pub fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+fn optional(value: Option<f64>) -> String {
+    value.map_or_else(|| "unknown".to_string(), |value| format!("{value:.2}"))
+}
+
+/// Keeps a table cell in its cell.
+fn escape(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_formatted_for_people() {
+        assert_eq!(group(0), "0");
+        assert_eq!(group(999), "999");
+        assert_eq!(group(1_000), "1,000");
+        assert_eq!(group(1_234_567), "1,234,567");
+        assert_eq!(duration(Duration::from_millis(1500)), "1.50 s");
+        assert_eq!(duration(Duration::from_micros(2500)), "2.5 ms");
+        assert_eq!(duration(Duration::from_nanos(41_200)), "41.2 µs");
+        assert_eq!(escape("a|b\nc"), "a\\|b c");
+    }
+}

@@ -1,0 +1,127 @@
+//! The command line, as clap parses it. This interface is fixed: scripts
+//! depend on it.
+
+use std::path::PathBuf;
+
+use clap::builder::PossibleValuesParser;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// List RecallrAI sessions from a terminal or a script.
+///
+/// Credentials come from the environment: RECALLR_API_KEY (or
+/// --api-key-file) and RECALLR_PROJECT_ID. RECALLR_BASE_URL sets the default
+/// base URL. There is deliberately no --api-key flag: it would end up in
+/// shell history and process listings.
+#[derive(Debug, Parser)]
+#[command(name = "recallr", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Work with conversation sessions.
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// List a user's sessions, newest first: one page, or all with --all.
+    List(ListArgs),
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns for people.
+    Table,
+    /// The API's own JSON: one `SessionList` page, or with --all
+    /// `{"sessions": [...], "total": N}`.
+    Json,
+    /// One session object per line, with every field the server sent.
+    Ndjson,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// The user whose sessions to list (any string; it is percent-encoded).
+    #[arg(long, value_name = "ID")]
+    pub user: String,
+
+    /// Only sessions with this status; repeat for any of several.
+    #[arg(
+        long = "status",
+        value_name = "STATUS",
+        value_parser = PossibleValuesParser::new(["pending", "processing", "processed", "failed", "insufficient_balance"]),
+    )]
+    pub statuses: Vec<String>,
+
+    /// Only sessions whose metadata contains this JSON object, e.g.
+    /// '{"topic":"billing"}' (nested objects match recursively).
+    #[arg(long, value_name = "JSON")]
+    pub metadata: Option<String>,
+
+    /// Skip this many sessions first.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub offset: u64,
+
+    /// Sessions per request, 1 to 100 [default: 10; 100 with --all].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub limit: Option<u64>,
+
+    /// Fetch every page (through the pager, which stays correct while the
+    /// list changes).
+    #[arg(long)]
+    pub all: bool,
+
+    /// With --all: stop after N sessions.
+    #[arg(long, value_name = "N", requires = "all")]
+    pub max: Option<u64>,
+
+    /// With --all: fetch up to K pages at once (1 to 16).
+    #[arg(long, value_name = "K", default_value_t = 1, requires = "all",
+          value_parser = clap::value_parser!(u64).range(1..=16))]
+    pub concurrency: u64,
+
+    /// Output format [default: table on a terminal, ndjson otherwise].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// The API's base URL [default: $RECALLR_BASE_URL, else https://api.recallrai.com].
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// Per-request timeout in seconds.
+    #[arg(long, value_name = "SECS", value_parser = parse_timeout)]
+    pub timeout: Option<f64>,
+
+    /// How often a failed request is retried (0 disables retries) [default: 2].
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+
+    /// Read the API key from this file instead of $RECALLR_API_KEY.
+    #[arg(long, value_name = "PATH")]
+    pub api_key_file: Option<PathBuf>,
+}
+
+fn parse_timeout(value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0 => Ok(seconds),
+        _ => Err("expected a number of seconds greater than 0 (at most 86400)".to_string()),
+    }
+}

@@ -1,0 +1,72 @@
+//! Exit codes: scripts branch on these, so each failure class has one.
+
+use std::process::ExitCode;
+
+use recallr_ext::Error;
+
+/// Usage or input error (clap's, or an invalid flag value).
+pub const USAGE: u8 = 2;
+/// Authentication failed.
+pub const UNAUTHORIZED: u8 = 3;
+/// The user does not exist.
+pub const USER_NOT_FOUND: u8 = 4;
+/// The server rejected the request (422).
+pub const REJECTED: u8 = 5;
+/// Rate limited after retries.
+pub const RATE_LIMITED: u8 = 6;
+/// Server or network failure after retries.
+pub const UNAVAILABLE: u8 = 7;
+/// Anything else.
+pub const OTHER: u8 = 1;
+
+/// A failure of the command: its one-line message and its exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: USAGE,
+        }
+    }
+
+    pub fn other(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: OTHER,
+        }
+    }
+
+    /// Prints `error: ...` on one line and returns the exit code.
+    pub fn report(&self) -> ExitCode {
+        let one_line = self.message.replace(['\n', '\r'], " ");
+        eprintln!("error: {one_line}");
+        ExitCode::from(self.code)
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        let code = match &error {
+            Error::InvalidRequest { .. } | Error::Config { .. } => USAGE,
+            Error::Unauthorized { .. } => UNAUTHORIZED,
+            Error::UserNotFound { .. } => USER_NOT_FOUND,
+            Error::Validation { .. } => REJECTED,
+            Error::RateLimited { .. } => RATE_LIMITED,
+            Error::Server { .. } | Error::Timeout { .. } | Error::Connection { .. } => UNAVAILABLE,
+            Error::Decode {
+                truncated: true, ..
+            } => UNAVAILABLE,
+            Error::UnexpectedStatus { status, .. } if status.as_u16() == 408 => UNAVAILABLE,
+            _ => OTHER,
+        };
+        Self {
+            message: error.to_string(),
+            code,
+        }
+    }
+}

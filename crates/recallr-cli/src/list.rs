@@ -1,0 +1,151 @@
+//! `recallr sessions list`.
+
+use std::io::{self, IsTerminal, Write};
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use recallr_ext::{ListSessions, Recallr, RecallrBuilder, RetryPolicy, SessionStatus};
+
+use crate::args::{Format, ListArgs};
+use crate::exit::Failure;
+use crate::render::Renderer;
+
+pub async fn run(args: ListArgs) -> Result<(), Failure> {
+    let metadata = args.metadata.as_deref().map(parse_metadata).transpose()?;
+    let client = client(&args)?;
+    let format = args.format.unwrap_or(if io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Ndjson
+    });
+    let mut request = client
+        .user(&args.user)
+        .sessions()
+        .statuses(
+            args.statuses
+                .iter()
+                .map(|status| SessionStatus::from(status.as_str())),
+        )
+        .offset(args.offset);
+    if let Some(filter) = &metadata {
+        request = request.metadata(filter);
+    }
+    let stdout = io::stdout().lock();
+    let out = io::BufWriter::new(stdout);
+    let written = if args.all {
+        // Pages as large as the API allows, unless --limit says otherwise.
+        request = request
+            .page_size(args.limit.unwrap_or(recallr_ext::MAX_PAGE_SIZE))
+            .concurrency(usize::try_from(args.concurrency).unwrap_or(1));
+        if let Some(max) = args.max {
+            request = request.max_items(max);
+        }
+        list_all(request, Renderer::new(out, format)).await?
+    } else {
+        if let Some(limit) = args.limit {
+            request = request.page_size(limit);
+        }
+        let page = request.send().await?;
+        Renderer::new(out, format).page(&page)
+    };
+    match written {
+        // A closed pipe (`| head`) is the reader's choice, not a failure.
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(error) => Err(Failure::other(format!("cannot write the output: {error}"))),
+        Ok(()) => Ok(()),
+    }
+}
+
+/// Streams every page; returns the outcome of writing so that a closed
+/// pipe can end the walk early without being an error.
+async fn list_all<W: Write>(
+    request: ListSessions,
+    mut renderer: Renderer<W>,
+) -> Result<io::Result<()>, Failure> {
+    let progress = Progress::new();
+    let mut pages = request.pages();
+    if let Err(error) = renderer.begin() {
+        return Ok(Err(error));
+    }
+    let mut total = 0;
+    let mut items = 0;
+    while let Some(page) = pages.try_next().await.inspect_err(|_| progress.clear())? {
+        total = page.total;
+        items += page.sessions.len() as u64;
+        progress.update(pages.stats().pages_fetched, items, total);
+        for session in &page.sessions {
+            if let Err(error) = renderer.session(session) {
+                progress.clear();
+                return Ok(Err(error));
+            }
+        }
+    }
+    progress.clear();
+    Ok(renderer.finish(total))
+}
+
+fn client(args: &ListArgs) -> Result<Recallr, Failure> {
+    let mut builder = match &args.api_key_file {
+        Some(path) => {
+            let key = std::fs::read_to_string(path).map_err(|error| {
+                Failure::usage(format!(
+                    "cannot read --api-key-file {}: {error}",
+                    path.display()
+                ))
+            })?;
+            let environment = |name: &str| match name {
+                recallr_ext::ENV_API_KEY => Some(key.trim().to_string()),
+                _ => std::env::var(name).ok(),
+            };
+            RecallrBuilder::from_env_with(environment)?
+        }
+        None => RecallrBuilder::from_env_with(|name| std::env::var(name).ok())?,
+    };
+    if let Some(base_url) = &args.base_url {
+        builder = builder.base_url(base_url);
+    }
+    if let Some(seconds) = args.timeout {
+        builder = builder.timeout(Duration::from_secs_f64(seconds));
+    }
+    if let Some(retries) = args.retries {
+        builder = builder.retry_policy(RetryPolicy::default().max_retries(retries));
+    }
+    Ok(builder.build()?)
+}
+
+fn parse_metadata(text: &str) -> Result<serde_json::Value, Failure> {
+    match serde_json::from_str(text) {
+        Ok(value @ serde_json::Value::Object(_)) => Ok(value),
+        Ok(_) => Err(Failure::usage(
+            "--metadata must be a JSON object, e.g. '{\"topic\":\"billing\"}'",
+        )),
+        Err(error) => Err(Failure::usage(format!(
+            "--metadata is not valid JSON: {error}"
+        ))),
+    }
+}
+
+/// Progress on stderr, only when stderr is a terminal.
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn new() -> Self {
+        Self(io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        }))
+    }
+
+    fn update(&self, pages: u64, items: u64, total: u64) {
+        if let Some(bar) = &self.0 {
+            bar.set_message(format!("pages {pages}, items {items} of {total}"));
+        }
+    }
+
+    fn clear(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}

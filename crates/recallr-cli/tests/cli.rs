@@ -1,0 +1,392 @@
+//! The `recallr` binary against `recallr-stub` on loopback.
+
+use std::collections::HashSet;
+use std::process::{Command, Output};
+
+use recallr_ext::{SessionInfo, SessionStatus};
+use recallr_stub::{
+    DEFAULT_API_KEY, DEFAULT_PROJECT_ID, Fault, RetryAfter, Store, StubConfig, StubServer,
+};
+use uuid::Uuid;
+
+const USER: &str = "user/with?odd#chars";
+const COUNT: u128 = 250;
+
+/// A running stub and the runtime that serves it while the binary runs.
+struct Stub {
+    server: StubServer,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Stub {
+    fn start() -> Self {
+        let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+        let store = Store::new();
+        for n in 0..COUNT {
+            let status = SessionStatus::KNOWN[(n % 5) as usize].clone();
+            let topic = if n % 2 == 0 { "billing" } else { "support" };
+            let created = chrono::DateTime::from_timestamp(1_700_000_000 + n as i64, 0)
+                .expect("an in-range timestamp");
+            store.insert(
+                USER,
+                recallr_stub::session_with_id(
+                    Uuid::from_u128(n + 1),
+                    created,
+                    status,
+                    serde_json::json!({"topic": topic, "lang": {"code": "en"}, "n": n as u64}),
+                ),
+            );
+        }
+        let server = runtime
+            .block_on(StubServer::start(StubConfig::default(), store))
+            .expect("the stub starts");
+        Self {
+            server,
+            _runtime: runtime,
+        }
+    }
+
+    fn recallr(&self, args: &[&str]) -> Output {
+        self.recallr_with_env(args, &[("RECALLR_API_KEY", DEFAULT_API_KEY)])
+    }
+
+    fn recallr_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_recallr"));
+        command
+            .args(args)
+            .env_remove("RECALLR_API_KEY")
+            .env("RECALLR_PROJECT_ID", DEFAULT_PROJECT_ID)
+            .env("RECALLR_BASE_URL", self.server.base_url());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let output = command.output().expect("the binary runs");
+        for stream in [&output.stdout, &output.stderr] {
+            let text = String::from_utf8_lossy(stream);
+            assert!(
+                !text.contains(DEFAULT_API_KEY),
+                "the API key leaked: {text}"
+            );
+        }
+        output
+    }
+}
+
+fn list(extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["sessions", "list", "--user", USER];
+    args.extend_from_slice(extra);
+    args.into_iter().map(str::to_string).collect()
+}
+
+fn run(stub: &Stub, extra: &[&str]) -> Output {
+    let args = list(extra);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    stub.recallr(&args)
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().unwrap_or(-1)
+}
+
+fn ndjson(output: &Output) -> Vec<SessionInfo> {
+    stdout(output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|err| panic!("{line}: {err}")))
+        .collect()
+}
+
+/// One `error:` line on stderr and the given exit code.
+fn assert_fails(output: &Output, exit: i32, expected: &str) {
+    let text = stderr(output);
+    assert_eq!(code(output), exit, "stderr: {text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "one line expected: {text}");
+    assert!(lines[0].starts_with("error: "), "{text}");
+    assert!(lines[0].contains(expected), "{expected:?} not in {text}");
+    assert!(stdout(output).is_empty(), "nothing on stdout on failure");
+}
+
+#[test]
+fn ndjson_is_the_default_off_a_terminal() {
+    let stub = Stub::start();
+    let output = run(&stub, &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let sessions = ndjson(&output);
+    assert_eq!(sessions.len(), 10, "the API's default page");
+    let first: serde_json::Value =
+        serde_json::from_str(stdout(&output).lines().next().unwrap_or_default()).expect("JSON");
+    let mut keys: Vec<&str> = first
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["created_at", "metadata", "session_id", "status"]);
+    assert!(stderr(&output).is_empty(), "no progress off a terminal");
+}
+
+#[test]
+fn json_prints_the_api_page() {
+    let stub = Stub::start();
+    let output = run(
+        &stub,
+        &["--format", "json", "--limit", "5", "--offset", "2"],
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let page: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("one JSON page");
+    assert_eq!(page["total"], 250);
+    assert_eq!(page["has_more"], true);
+    assert_eq!(page["sessions"].as_array().map(Vec::len), Some(5));
+}
+
+#[test]
+fn table_is_aligned_columns() {
+    let stub = Stub::start();
+    let output = run(&stub, &["--format", "table", "--limit", "3"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4);
+    assert!(lines[0].starts_with("SESSION_ID"));
+    let status_column = lines[0].find("STATUS").expect("a STATUS column");
+    let created_column = lines[0].find("CREATED_AT").expect("a CREATED_AT column");
+    let metadata_column = lines[0].find("METADATA").expect("a METADATA column");
+    for row in &lines[1..] {
+        assert_eq!(row.find(char::is_whitespace), Some(36), "{row}");
+        assert!(
+            row[status_column..].starts_with(|c: char| c.is_ascii_lowercase()),
+            "{row}"
+        );
+        assert!(row[created_column..].starts_with("20"), "{row}");
+        assert!(row[metadata_column..].starts_with('{'), "{row}");
+    }
+}
+
+#[test]
+fn all_walks_every_page_at_the_largest_page_size() {
+    let stub = Stub::start();
+    let output = run(&stub, &["--all"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let sessions = ndjson(&output);
+    let ids: HashSet<_> = sessions.iter().map(|session| session.session_id).collect();
+    assert_eq!((sessions.len(), ids.len()), (250, 250));
+    assert_eq!(
+        stub.server.request_count(),
+        3,
+        "pages of 100 overlapping by one"
+    );
+    assert!(stderr(&output).is_empty(), "no progress off a terminal");
+}
+
+#[test]
+fn all_honours_limit_max_and_concurrency() {
+    let stub = Stub::start();
+    let output = run(
+        &stub,
+        &[
+            "--all",
+            "--limit",
+            "20",
+            "--max",
+            "45",
+            "--concurrency",
+            "4",
+        ],
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(ndjson(&output).len(), 45);
+    let requests = stub.server.requests();
+    assert!(
+        requests
+            .iter()
+            .all(|request| request.query.contains("limit=20")),
+        "{requests:?}"
+    );
+}
+
+#[test]
+fn all_as_json_is_one_document_with_the_total() {
+    let stub = Stub::start();
+    let output = run(&stub, &["--all", "--format", "json"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let document: serde_json::Value =
+        serde_json::from_str(&stdout(&output)).expect("one JSON document");
+    assert_eq!(document["total"], 250);
+    assert_eq!(document["sessions"].as_array().map(Vec::len), Some(250));
+}
+
+#[test]
+fn filters_reach_the_server() {
+    let stub = Stub::start();
+    let output = run(
+        &stub,
+        &[
+            "--all",
+            "--status",
+            "pending",
+            "--status",
+            "failed",
+            "--metadata",
+            r#"{"topic": "billing", "lang": {"code": "en"}}"#,
+        ],
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let sessions = ndjson(&output);
+    assert!(!sessions.is_empty());
+    for session in &sessions {
+        let status = session.status.clone().expect("a status");
+        assert!(
+            matches!(status, SessionStatus::Pending | SessionStatus::Failed),
+            "{status}"
+        );
+        assert_eq!(session.metadata["topic"], "billing");
+    }
+    // 250 sessions: statuses cycle by 5 and topics by 2, so 2 in 10 match.
+    assert_eq!(sessions.len(), 50);
+}
+
+#[test]
+fn ndjson_keeps_fields_the_spec_does_not_know() {
+    let stub = Stub::start();
+    stub.server.push_faults([Fault::ExtraFields]);
+    let output = run(&stub, &["--limit", "2"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let line: serde_json::Value =
+        serde_json::from_str(stdout(&output).lines().next().unwrap_or_default()).expect("JSON");
+    assert!(
+        line.as_object().is_some_and(|object| object.len() > 4),
+        "{line}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_with_one_line() {
+    let stub = Stub::start();
+    assert_fails(&run(&stub, &["--limit", "0"]), 2, "--limit");
+    assert_fails(&run(&stub, &["--limit", "101"]), 2, "--limit");
+    assert_fails(
+        &run(&stub, &["--status", "archived"]),
+        2,
+        "[possible values: pending",
+    );
+    assert_fails(
+        &run(&stub, &["--metadata", "[1]"]),
+        2,
+        "--metadata must be a JSON object",
+    );
+    assert_fails(
+        &run(&stub, &["--metadata", "{oops"]),
+        2,
+        "--metadata is not valid JSON",
+    );
+    assert_fails(&run(&stub, &["--max", "3"]), 2, "--all");
+    assert_fails(
+        &run(&stub, &["--all", "--concurrency", "0"]),
+        2,
+        "--concurrency",
+    );
+    assert_fails(&run(&stub, &["--timeout", "0"]), 2, "--timeout");
+    assert_fails(&run(&stub, &["--timeout=-1"]), 2, "--timeout");
+    assert_fails(&run(&stub, &["--bogus"]), 2, "--bogus");
+    assert_fails(&stub.recallr(&[]), 2, "subcommand");
+    assert_fails(&stub.recallr(&["sessions", "list"]), 2, "--user");
+    let unset = stub.recallr_with_env(
+        &list(&[]).iter().map(String::as_str).collect::<Vec<_>>(),
+        &[],
+    );
+    assert_fails(&unset, 2, "RECALLR_API_KEY is not set");
+    assert_fails(&run(&stub, &["--base-url", "nowhere"]), 2, "base URL");
+    assert_eq!(stub.server.request_count(), 0, "nothing was sent");
+}
+
+#[test]
+fn api_key_file_is_read() {
+    let stub = Stub::start();
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let key_file = dir.path().join("key");
+    std::fs::write(&key_file, format!("{DEFAULT_API_KEY}\n")).expect("writable");
+    let key_path = key_file.to_string_lossy().into_owned();
+    let args = list(&["--api-key-file", &key_path, "--limit", "1"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = stub.recallr_with_env(&args, &[]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(ndjson(&output).len(), 1);
+    let missing = list(&["--api-key-file", "/nonexistent/key"]);
+    let missing: Vec<&str> = missing.iter().map(String::as_str).collect();
+    assert_fails(
+        &stub.recallr_with_env(&missing, &[]),
+        2,
+        "cannot read --api-key-file",
+    );
+}
+
+#[test]
+fn each_server_outcome_has_its_exit_code() {
+    let stub = Stub::start();
+    let wrong_key = stub.recallr_with_env(
+        &list(&[]).iter().map(String::as_str).collect::<Vec<_>>(),
+        &[("RECALLR_API_KEY", "rai_wrong")],
+    );
+    assert_fails(&wrong_key, 3, "unauthorized");
+
+    let unknown = stub.recallr(&["sessions", "list", "--user", "nobody"]);
+    assert_fails(&unknown, 4, "user not found");
+
+    stub.server.push_faults([Fault::Raw {
+        status: 422,
+        headers: vec![("content-type".to_string(), "application/json".to_string())],
+        body: br#"{"detail": [{"loc": ["query", "limit"], "msg": "too big", "type": "less_than_equal"}]}"#.to_vec(),
+    }]);
+    assert_fails(&run(&stub, &[]), 5, "query.limit: too big");
+
+    stub.server
+        .push_faults([Fault::RateLimited(RetryAfter::Seconds(3600))]);
+    assert_fails(&run(&stub, &[]), 6, "rate limited");
+
+    stub.server
+        .push_faults([Fault::Status(503), Fault::Status(503)]);
+    assert_fails(&run(&stub, &["--retries", "1"]), 7, "503");
+
+    stub.server.push_faults([Fault::CloseConnection]);
+    assert_fails(&run(&stub, &["--retries", "0"]), 7, "connection");
+
+    stub.server
+        .push_faults([Fault::Delay(std::time::Duration::from_secs(5))]);
+    assert_fails(
+        &run(&stub, &["--retries", "0", "--timeout", "0.3"]),
+        7,
+        "timed out",
+    );
+
+    stub.server.push_faults([Fault::Raw {
+        status: 200,
+        headers: vec![("content-type".to_string(), "application/json".to_string())],
+        body: b"{\"sessions\": 7}".to_vec(),
+    }]);
+    assert_fails(&run(&stub, &[]), 1, "cannot decode");
+
+    assert_eq!(code(&run(&stub, &["--limit", "1"])), 0);
+}
+
+#[test]
+fn version_and_completions() {
+    let stub = Stub::start();
+    let version = stub.recallr(&["--version"]);
+    assert_eq!(code(&version), 0);
+    assert!(stdout(&version).starts_with("recallr "));
+    for shell in ["bash", "zsh", "fish"] {
+        let output = stub.recallr(&["completions", shell]);
+        assert_eq!(code(&output), 0, "{shell}");
+        assert!(stdout(&output).contains("sessions"), "{shell}");
+    }
+    assert_fails(&stub.recallr(&["completions", "tcsh"]), 2, "tcsh");
+}

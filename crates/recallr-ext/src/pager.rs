@@ -1,0 +1,491 @@
+//! Walking every page of a list that may change while it is read.
+//!
+//! The server sorts sessions newest `created_at` first, and pages by offset.
+//! Offsets go stale as the list changes: an insert ahead of the reader
+//! repeats an item, a delete (or a status change under a status filter)
+//! skips one. The pager therefore trusts the order, not the offsets:
+//!
+//! - It remembers a *frontier*: the `created_at` of the last session it
+//!   yielded, and the ids it yielded with that same timestamp (the server's
+//!   tie-break is not documented, so ties are tracked by id).
+//! - A session is *passed* when it is newer than the frontier, or one of the
+//!   tied ids. Only sessions not passed are yielded, so yielded sessions
+//!   strictly follow the server's order and none is yielded twice.
+//! - Consecutive pages overlap by one session. A page is trusted only when
+//!   its first session is passed (or it starts the list): then nothing
+//!   between the frontier and the page can have been missed, whenever the
+//!   page was fetched. Otherwise the pager steps back (exponentially, then
+//!   by bisection) until a page covers the frontier again.
+//!
+//! So every session that exists for the whole walk is yielded exactly once,
+//! whatever inserts, deletes and status changes happen between fetches.
+//! A run of fetches that yields nothing new is bounded ([`Error::NoProgress`]).
+
+use std::collections::{HashSet, VecDeque};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use chrono::{DateTime, Utc};
+use futures::stream::{BoxStream, Stream, StreamExt};
+use recallr_api::types::{SessionInfo, SessionList};
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use crate::error::Error;
+use crate::sessions::Query;
+
+/// How many fetches in a row may yield nothing new before the walk fails.
+/// Recovering from any change takes about `2 * log2(total)` fetches, far
+/// below this.
+pub const MAX_UNPRODUCTIVE_FETCHES: u32 = 64;
+
+/// The smallest page the pager asks for: one session overlaps the previous
+/// page, so a page of one could never make progress.
+const MIN_WALK_PAGE_SIZE: u64 = 2;
+
+/// Counters of a walk, from [`SessionPages::stats`] or [`SessionItems::stats`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PagerStats {
+    /// Pages received from the server (speculative fetches that were
+    /// thrown away are not counted).
+    pub pages_fetched: u64,
+    /// Pages fetched again, at an earlier offset, because the list shrank
+    /// ahead of the reader.
+    pub overlap_refetches: u64,
+    /// Sessions received that had been yielded already (beyond the one
+    /// deliberate overlap per page) and were dropped.
+    pub duplicates_dropped: u64,
+    /// How often `total` differed from the previous page's.
+    pub total_changes: u64,
+    /// Sessions yielded so far.
+    pub items_yielded: u64,
+}
+
+/// The sessions one fetch added to the walk.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Sessions not yielded before, in the server's order.
+    pub sessions: Vec<recallr_api::types::SessionInfo>,
+    /// The server's count of matching sessions when this page was fetched.
+    pub total: u64,
+    /// Whether the server said more sessions follow this page.
+    pub has_more: bool,
+    /// The offset this page was fetched at.
+    pub offset: u64,
+}
+
+/// The last yielded position in the server's order.
+struct Frontier {
+    created_at: DateTime<Utc>,
+    /// Ids yielded with exactly `created_at`.
+    ties: HashSet<Uuid>,
+    last_id: Uuid,
+}
+
+impl Frontier {
+    fn new(session: &SessionInfo) -> Self {
+        Self {
+            created_at: session.created_at,
+            ties: HashSet::from([session.session_id]),
+            last_id: session.session_id,
+        }
+    }
+
+    fn passed(&self, session: &SessionInfo) -> bool {
+        session.created_at > self.created_at
+            || (session.created_at == self.created_at && self.ties.contains(&session.session_id))
+    }
+
+    fn advance(&mut self, session: &SessionInfo) {
+        if session.created_at < self.created_at {
+            self.created_at = session.created_at;
+            self.ties.clear();
+        }
+        self.ties.insert(session.session_id);
+        self.last_id = session.session_id;
+    }
+}
+
+/// Fetches up to `depth` pages ahead in spawned tasks, so that they progress
+/// while the caller consumes items.
+struct Prefetcher {
+    query: Arc<Query>,
+    limit: u64,
+    depth: usize,
+    queue: VecDeque<(u64, JoinHandle<Result<SessionList, Error>>)>,
+}
+
+impl Prefetcher {
+    async fn get(&mut self, offset: u64) -> Result<SessionList, Error> {
+        while let Some((queued, handle)) = self.queue.pop_front() {
+            if queued == offset {
+                return handle.await.unwrap_or_else(|err| {
+                    Err(Error::Connection {
+                        message: format!("the task fetching offset {offset} failed: {err}"),
+                    })
+                });
+            }
+            handle.abort();
+        }
+        self.query.fetch(offset, self.limit).await
+    }
+
+    /// Starts fetching `next`, `next + stride`, ... below `total`, keeping
+    /// at most `depth` fetches in flight.
+    fn plan(&mut self, next: u64, stride: u64, total: u64) {
+        if self.depth <= 1 || stride == 0 {
+            return;
+        }
+        if self
+            .queue
+            .front()
+            .is_some_and(|(queued, _)| *queued != next)
+        {
+            self.clear();
+        }
+        let mut offset = self
+            .queue
+            .back()
+            .map_or(next, |(queued, _)| queued + stride);
+        while self.queue.len() < self.depth && offset < total {
+            let query = Arc::clone(&self.query);
+            let limit = self.limit;
+            let handle = tokio::spawn(async move { query.fetch(offset, limit).await });
+            self.queue.push_back((offset, handle));
+            offset += stride;
+        }
+    }
+
+    fn clear(&mut self) {
+        for (_, handle) in self.queue.drain(..) {
+            handle.abort();
+        }
+    }
+}
+
+impl Drop for Prefetcher {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+/// Where the walk goes next.
+struct Walker {
+    query: Arc<Query>,
+    prefetcher: Prefetcher,
+    stats: Arc<Mutex<PagerStats>>,
+    frontier: Option<Frontier>,
+    next_offset: u64,
+    /// While recovering: the highest offset known to start at or before the
+    /// frontier, and the lowest known to start after it.
+    known_covered: Option<u64>,
+    known_uncovered: Option<u64>,
+    step_back: u64,
+    last_total: Option<u64>,
+    unproductive: u32,
+    done: bool,
+}
+
+impl Walker {
+    fn new(query: Query) -> Self {
+        let limit = query.page_size.max(MIN_WALK_PAGE_SIZE);
+        let depth = query.concurrency;
+        let next_offset = query.offset;
+        let query = Arc::new(query);
+        Self {
+            prefetcher: Prefetcher {
+                query: Arc::clone(&query),
+                limit,
+                depth,
+                queue: VecDeque::new(),
+            },
+            query,
+            stats: Arc::default(),
+            frontier: None,
+            next_offset,
+            known_covered: None,
+            known_uncovered: None,
+            step_back: 1,
+            last_total: None,
+            unproductive: 0,
+            done: false,
+        }
+    }
+
+    fn update_stats(&self, update: impl FnOnce(&mut PagerStats)) {
+        if let Ok(mut stats) = self.stats.lock() {
+            update(&mut stats);
+        }
+    }
+
+    fn yielded(&self) -> u64 {
+        self.stats
+            .lock()
+            .map(|stats| stats.items_yielded)
+            .unwrap_or(0)
+    }
+
+    fn limit_reached(&self) -> bool {
+        self.query
+            .max_items
+            .is_some_and(|max| self.yielded() >= max)
+    }
+
+    async fn next_page(&mut self) -> Result<Option<Page>, Error> {
+        loop {
+            if self.done || self.limit_reached() {
+                self.done = true;
+                return Ok(None);
+            }
+            if self.unproductive >= MAX_UNPRODUCTIVE_FETCHES {
+                self.done = true;
+                return Err(Error::NoProgress {
+                    pages: self.unproductive,
+                });
+            }
+            let offset = self.next_offset;
+            let page = self.prefetcher.get(offset).await?;
+            let total_changed = self.last_total.is_some_and(|total| total != page.total);
+            self.last_total = Some(page.total);
+            self.update_stats(|stats| {
+                stats.pages_fetched += 1;
+                stats.total_changes += u64::from(total_changed);
+            });
+
+            if !self.covers_frontier(offset, &page) {
+                self.step_back_from(offset, &page);
+                continue;
+            }
+            if let Some(page) = self.take_new_sessions(offset, page) {
+                return Ok(Some(page));
+            }
+        }
+    }
+
+    /// Whether `page` starts at or before the frontier, so that nothing
+    /// between the frontier and the page can have been skipped.
+    fn covers_frontier(&self, offset: u64, page: &SessionList) -> bool {
+        match (&self.frontier, page.sessions.first()) {
+            (None, _) => true,
+            _ if offset == 0 => true,
+            (Some(frontier), Some(first)) => frontier.passed(first),
+            (Some(_), None) => false,
+        }
+    }
+
+    fn step_back_from(&mut self, offset: u64, page: &SessionList) {
+        self.unproductive += 1;
+        self.update_stats(|stats| stats.overlap_refetches += 1);
+        let uncovered = self
+            .known_uncovered
+            .map_or(offset, |known| known.min(offset));
+        self.known_uncovered = Some(uncovered);
+        let mut next = match self.known_covered {
+            Some(covered) if covered < uncovered => covered + (uncovered - covered) / 2,
+            _ => {
+                let next = uncovered.saturating_sub(self.step_back);
+                self.step_back = self.step_back.saturating_mul(2);
+                next
+            }
+        };
+        // The list may have shrunk below the offset: restart inside it.
+        next = next.min(page.total.saturating_sub(1));
+        self.next_offset = next;
+        self.prefetcher.clear();
+    }
+
+    /// Yields the page's sessions that are not passed, and plans the next
+    /// offset. Returns `None` when the page added nothing.
+    fn take_new_sessions(&mut self, offset: u64, page: SessionList) -> Option<Page> {
+        let SessionList {
+            sessions,
+            total,
+            has_more,
+            ..
+        } = page;
+        let received = sessions.len() as u64;
+        let last_passed = match (&self.frontier, sessions.last()) {
+            (Some(frontier), Some(last)) => frontier.passed(last),
+            _ => false,
+        };
+        let remaining = self
+            .query
+            .max_items
+            .map(|max| max.saturating_sub(self.yielded()));
+
+        let mut fresh = Vec::new();
+        let mut duplicates = 0;
+        for session in sessions {
+            if let Some(frontier) = &self.frontier
+                && frontier.passed(&session)
+            {
+                if session.session_id != frontier.last_id {
+                    duplicates += 1;
+                }
+                continue;
+            }
+            if remaining.is_some_and(|remaining| fresh.len() as u64 >= remaining) {
+                break;
+            }
+            match &mut self.frontier {
+                Some(frontier) => frontier.advance(&session),
+                None => self.frontier = Some(Frontier::new(&session)),
+            }
+            fresh.push(session);
+        }
+        self.update_stats(|stats| {
+            stats.duplicates_dropped += duplicates;
+            stats.items_yielded += fresh.len() as u64;
+        });
+        if remaining.is_some_and(|remaining| fresh.len() as u64 >= remaining) {
+            self.done = true;
+        }
+
+        // The last session of this page becomes the first of the next.
+        let stride = received.saturating_sub(1).max(1);
+        let overlap_offset = offset + stride;
+        if received == 0 || !has_more {
+            self.done = true;
+        } else if self.done {
+            // max_items reached: nothing more to plan.
+        } else if last_passed && self.known_uncovered.is_some() {
+            // The whole page lies before the frontier: keep bisecting.
+            self.known_covered = Some(overlap_offset);
+            self.next_offset = match self.known_uncovered {
+                Some(uncovered) if uncovered > overlap_offset => {
+                    overlap_offset + (uncovered - overlap_offset) / 2
+                }
+                _ => overlap_offset,
+            };
+        } else {
+            self.next_offset = overlap_offset;
+        }
+        if !fresh.is_empty() || !last_passed {
+            self.known_covered = None;
+            self.known_uncovered = None;
+            self.step_back = 1;
+        }
+        if self.done {
+            self.prefetcher.clear();
+        } else {
+            self.prefetcher.plan(self.next_offset, stride, total);
+        }
+
+        if fresh.is_empty() {
+            self.unproductive += 1;
+            return None;
+        }
+        self.unproductive = 0;
+        Some(Page {
+            sessions: fresh,
+            total,
+            has_more,
+            offset,
+        })
+    }
+}
+
+/// The pages of a walk over a user's sessions, from
+/// [`ListSessions::pages`](crate::ListSessions::pages).
+///
+/// Each [`Page`] holds the sessions the walk had not yielded before, in the
+/// server's order (newest first). Every session that exists for the whole
+/// walk is yielded exactly once and none is yielded twice, whatever inserts,
+/// deletes and status changes happen meanwhile; sessions created or removed
+/// during the walk may or may not appear. Failed requests are retried per
+/// the client's [`RetryPolicy`](crate::RetryPolicy) without losing or
+/// repeating a session. The stream ends after its first error.
+pub struct SessionPages {
+    inner: BoxStream<'static, Result<Page, Error>>,
+    stats: Arc<Mutex<PagerStats>>,
+}
+
+impl std::fmt::Debug for SessionPages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionPages")
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionPages {
+    pub(crate) fn new(query: Result<Query, Error>) -> Self {
+        match query {
+            Ok(query) => {
+                let walker = Walker::new(query);
+                let stats = Arc::clone(&walker.stats);
+                let inner = futures::stream::unfold(walker, |mut walker| async move {
+                    match walker.next_page().await {
+                        Ok(Some(page)) => Some((Ok(page), walker)),
+                        Ok(None) => None,
+                        Err(error) => {
+                            walker.done = true;
+                            Some((Err(error), walker))
+                        }
+                    }
+                })
+                .boxed();
+                Self { inner, stats }
+            }
+            Err(error) => Self {
+                inner: futures::stream::once(async move { Err(error) }).boxed(),
+                stats: Arc::default(),
+            },
+        }
+    }
+
+    /// The walk's counters so far.
+    pub fn stats(&self) -> PagerStats {
+        self.stats.lock().map(|stats| *stats).unwrap_or_default()
+    }
+}
+
+impl Stream for SessionPages {
+    type Item = Result<Page, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.poll_next_unpin(cx)
+    }
+}
+
+/// The sessions of a walk, one by one, from
+/// [`ListSessions::items`](crate::ListSessions::items); the guarantees of
+/// [`SessionPages`] hold.
+#[derive(Debug)]
+pub struct SessionItems {
+    pages: SessionPages,
+    buffered: VecDeque<SessionInfo>,
+}
+
+impl SessionItems {
+    pub(crate) fn new(pages: SessionPages) -> Self {
+        Self {
+            pages,
+            buffered: VecDeque::new(),
+        }
+    }
+
+    /// The walk's counters so far.
+    pub fn stats(&self) -> PagerStats {
+        self.pages.stats()
+    }
+}
+
+impl Stream for SessionItems {
+    type Item = Result<SessionInfo, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            if let Some(session) = self.buffered.pop_front() {
+                return Poll::Ready(Some(Ok(session)));
+            }
+            match self.pages.poll_next_unpin(cx) {
+                Poll::Ready(Some(Ok(page))) => self.buffered.extend(page.sessions),
+                Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error))),
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}

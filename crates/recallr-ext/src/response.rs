@@ -1,0 +1,281 @@
+//! Turning what the generated client returns into [`Error`].
+
+use std::time::{Duration, SystemTime};
+
+use recallr_api::types::ListSessionsErrorBody;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+use crate::error::{Error, ValidationIssue, snippet};
+
+/// The generated client's error for List Sessions.
+pub(crate) type GeneratedError = recallr_api::Error<ListSessionsErrorBody>;
+
+/// Headers that carry a request id, in the order they are looked for.
+const REQUEST_ID_HEADERS: [&str; 2] = ["x-request-id", "request-id"];
+
+/// The most of an undocumented error body that is read to explain it.
+const ERROR_BODY_LIMIT: usize = 16 * 1024;
+
+/// What an error body said.
+enum Detail {
+    Text(String),
+    Issues(Vec<ValidationIssue>),
+}
+
+impl Detail {
+    fn into_text(self) -> String {
+        match self {
+            Detail::Text(text) => text,
+            Detail::Issues(issues) => issues
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    }
+
+    fn into_issues(self) -> Vec<ValidationIssue> {
+        match self {
+            Detail::Issues(issues) => issues,
+            Detail::Text(msg) => vec![ValidationIssue {
+                loc: Vec::new(),
+                msg,
+                kind: String::new(),
+            }],
+        }
+    }
+}
+
+impl From<ListSessionsErrorBody> for Detail {
+    fn from(body: ListSessionsErrorBody) -> Self {
+        match body {
+            ListSessionsErrorBody::ErrorDetail(body) => Detail::Text(body.detail),
+            ListSessionsErrorBody::HttpValidationError(body) => Detail::Issues(
+                body.detail
+                    .into_iter()
+                    .map(|issue| ValidationIssue {
+                        loc: issue.loc.iter().map(ToString::to_string).collect(),
+                        msg: issue.msg,
+                        kind: issue.type_,
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Converts the generated client's error, reading the body of an
+/// undocumented response (bounded) to explain it.
+pub(crate) async fn convert(error: GeneratedError) -> Error {
+    match error {
+        recallr_api::Error::ErrorResponse(response) => {
+            let status = response.status();
+            let headers = response.headers().clone();
+            from_status(status, &headers, Detail::from(response.into_inner()))
+        }
+        recallr_api::Error::UnexpectedResponse(response) => {
+            let status = response.status();
+            let headers = response.headers().clone();
+            match read_bounded(response).await {
+                Ok(body) => from_status(status, &headers, detail_of_unknown_body(&body)),
+                Err(error) => from_reqwest(error),
+            }
+        }
+        recallr_api::Error::CommunicationError(error)
+        | recallr_api::Error::InvalidUpgrade(error) => from_reqwest(error),
+        recallr_api::Error::ResponseBodyError(error) => {
+            if error.is_timeout() {
+                from_reqwest(error)
+            } else {
+                Error::Decode {
+                    status: error.status(),
+                    message: format!(
+                        "the body could not be read in full: {}",
+                        source_chain(&error)
+                    ),
+                    snippet: String::new(),
+                    truncated: true,
+                }
+            }
+        }
+        recallr_api::Error::InvalidResponsePayload(body, error) => Error::Decode {
+            status: None,
+            message: error.to_string(),
+            snippet: snippet(&body),
+            truncated: false,
+        },
+        recallr_api::Error::InvalidRequest(message) | recallr_api::Error::Custom(message) => {
+            Error::invalid_request(message)
+        }
+    }
+}
+
+fn from_status(status: StatusCode, headers: &HeaderMap, detail: Detail) -> Error {
+    let request_id = request_id(headers);
+    match status {
+        StatusCode::UNAUTHORIZED => Error::Unauthorized {
+            detail: detail.into_text(),
+            request_id,
+        },
+        StatusCode::NOT_FOUND => Error::UserNotFound {
+            detail: detail.into_text(),
+            request_id,
+        },
+        StatusCode::UNPROCESSABLE_ENTITY => Error::Validation {
+            issues: detail.into_issues(),
+            request_id,
+        },
+        StatusCode::TOO_MANY_REQUESTS => Error::RateLimited {
+            retry_after: retry_after(headers, SystemTime::now()),
+            detail: detail.into_text(),
+            request_id,
+        },
+        status if status.is_server_error() => Error::Server {
+            status,
+            detail: detail.into_text(),
+            request_id,
+        },
+        status => Error::UnexpectedStatus {
+            status,
+            detail: detail.into_text(),
+            request_id,
+        },
+    }
+}
+
+/// Reads at most [`ERROR_BODY_LIMIT`] bytes of an error body.
+async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = ERROR_BODY_LIMIT - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= ERROR_BODY_LIMIT {
+            break;
+        }
+    }
+    Ok(body)
+}
+
+/// An undocumented status may still carry FastAPI's `{"detail": ...}`;
+/// otherwise (an HTML page from a proxy, say) keep a snippet.
+fn detail_of_unknown_body(body: &[u8]) -> Detail {
+    if let Ok(parsed) = serde_json::from_slice::<ListSessionsErrorBody>(body) {
+        return Detail::from(parsed);
+    }
+    if let Ok(serde_json::Value::Object(object)) = serde_json::from_slice(body)
+        && let Some(detail) = object.get("detail")
+    {
+        return Detail::Text(match detail {
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        });
+    }
+    let text = snippet(body);
+    Detail::Text(if text.trim().is_empty() {
+        "no body".to_string()
+    } else {
+        text
+    })
+}
+
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|name| headers.get(*name))
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_string)
+}
+
+/// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
+pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+fn from_reqwest(error: reqwest::Error) -> Error {
+    let message = source_chain(&error);
+    if error.is_timeout() {
+        Error::Timeout { message }
+    } else if error.is_builder() {
+        Error::invalid_request(message)
+    } else if error.is_decode() || error.is_body() {
+        Error::Decode {
+            status: error.status(),
+            message,
+            snippet: String::new(),
+            truncated: error.is_body(),
+        }
+    } else {
+        Error::Connection { message }
+    }
+}
+
+/// reqwest's top-level message is generic ("error sending request"); the
+/// cause is in its sources.
+fn source_chain(error: &reqwest::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(retry_after: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Ok(value) = retry_after.parse() {
+            headers.insert(reqwest::header::RETRY_AFTER, value);
+        }
+        headers
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+        assert_eq!(
+            retry_after(&headers("7"), now),
+            Some(Duration::from_secs(7))
+        );
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        assert_eq!(
+            retry_after(&headers(&later), now),
+            Some(Duration::from_secs(30))
+        );
+        let earlier = httpdate::fmt_http_date(now - Duration::from_secs(30));
+        assert_eq!(retry_after(&headers(&earlier), now), Some(Duration::ZERO));
+        assert_eq!(retry_after(&headers("soon"), now), None);
+        assert_eq!(retry_after(&HeaderMap::new(), now), None);
+    }
+
+    #[test]
+    fn unknown_bodies_are_explained() {
+        assert!(matches!(
+            detail_of_unknown_body(br#"{"detail": "nope"}"#),
+            Detail::Text(text) if text == "nope"
+        ));
+        assert!(matches!(
+            detail_of_unknown_body(br#"{"detail": {"code": 7}}"#),
+            Detail::Text(text) if text == r#"{"code":7}"#
+        ));
+        assert!(matches!(
+            detail_of_unknown_body(b"<html>bad gateway</html>"),
+            Detail::Text(text) if text == "<html>bad gateway</html>"
+        ));
+        assert!(matches!(detail_of_unknown_body(b""), Detail::Text(text) if text == "no body"));
+    }
+}

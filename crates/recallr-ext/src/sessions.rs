@@ -1,0 +1,268 @@
+//! Listing a user's sessions: the request builder and one-page fetches.
+
+use std::time::Instant;
+
+use recallr_api::types::{SessionList, SessionStatus};
+use serde::Serialize;
+use tracing::Instrument;
+
+use crate::client::Recallr;
+use crate::error::Error;
+use crate::pager::{SessionItems, SessionPages};
+use crate::response;
+
+/// The largest page the API serves.
+pub const MAX_PAGE_SIZE: u64 = 100;
+/// The most pages a pager fetches at once; see [`ListSessions::concurrency`].
+pub const MAX_CONCURRENCY: usize = 16;
+
+/// A List Sessions request, from [`User::sessions`](crate::User::sessions).
+///
+/// Arguments are checked before anything is sent; a bad one makes
+/// [`send`](Self::send) (or the first item of a stream) an
+/// [`Error::InvalidRequest`] that names it.
+///
+/// ```no_run
+/// use futures::TryStreamExt;
+/// use recallr_ext::{Recallr, SessionStatus};
+/// use serde_json::json;
+///
+/// # async fn run() -> Result<(), recallr_ext::Error> {
+/// let client = Recallr::from_env()?;
+/// let page = client
+///     .user("u1")
+///     .sessions()
+///     .statuses([SessionStatus::Pending, SessionStatus::Failed])
+///     .metadata(&json!({"topic": {"lang": "en"}}))
+///     .page_size(100)
+///     .send()
+///     .await?;
+/// println!("{} of {} sessions", page.sessions.len(), page.total);
+///
+/// let all: Vec<_> = client.user("u1").sessions().items().try_collect().await?;
+/// # let _ = all;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ListSessions {
+    client: Recallr,
+    user: String,
+    statuses: Vec<SessionStatus>,
+    metadata: Option<Result<String, String>>,
+    offset: u64,
+    page_size: Option<u64>,
+    max_items: Option<u64>,
+    concurrency: usize,
+}
+
+/// A checked request: what the pager and `send` work from.
+#[derive(Debug, Clone)]
+pub(crate) struct Query {
+    pub(crate) client: Recallr,
+    pub(crate) user: String,
+    pub(crate) statuses: Vec<SessionStatus>,
+    pub(crate) metadata_filter: Option<String>,
+    pub(crate) offset: u64,
+    pub(crate) page_size: u64,
+    pub(crate) max_items: Option<u64>,
+    pub(crate) concurrency: usize,
+}
+
+impl ListSessions {
+    pub(crate) fn new(client: Recallr, user: String) -> Self {
+        Self {
+            client,
+            user,
+            statuses: Vec::new(),
+            metadata: None,
+            offset: 0,
+            page_size: None,
+            max_items: None,
+            concurrency: 1,
+        }
+    }
+
+    /// Only sessions with one of these statuses (added to any given before).
+    pub fn statuses(mut self, statuses: impl IntoIterator<Item = SessionStatus>) -> Self {
+        self.statuses.extend(statuses);
+        self
+    }
+
+    /// Only sessions with this status (added to any given before).
+    pub fn status(self, status: SessionStatus) -> Self {
+        self.statuses([status])
+    }
+
+    /// Only sessions whose metadata contains `filter`: every key present
+    /// with an equal value, nested objects compared recursively. `filter`
+    /// must serialize to a JSON object.
+    pub fn metadata<T: Serialize + ?Sized>(mut self, filter: &T) -> Self {
+        self.metadata = Some(match serde_json::to_value(filter) {
+            Ok(value @ serde_json::Value::Object(_)) => Ok(value.to_string()),
+            Ok(other) => Err(format!(
+                "the metadata filter must be a JSON object, not {}",
+                json_kind(&other)
+            )),
+            Err(err) => Err(format!(
+                "the metadata filter does not serialize to JSON: {err}"
+            )),
+        });
+        self
+    }
+
+    /// Skips this many sessions first (default 0).
+    pub fn offset(mut self, offset: u64) -> Self {
+        self.offset = offset;
+        self
+    }
+
+    /// Sessions per request, 1 to 100. The default is the API's (10) for
+    /// [`send`](Self::send) and 100 for the streams, which makes the fewest
+    /// requests. The streams ask for at least 2, because consecutive pages
+    /// overlap by one session.
+    pub fn page_size(mut self, page_size: u64) -> Self {
+        self.page_size = Some(page_size);
+        self
+    }
+
+    /// Stops the streams after this many sessions.
+    pub fn max_items(mut self, max_items: u64) -> Self {
+        self.max_items = Some(max_items);
+        self
+    }
+
+    /// How many pages the streams may fetch at once (1 to 16).
+    ///
+    /// The default, 1, fetches one page at a time: RecallrAI's rate limits
+    /// are not published and a burst of parallel requests is the quickest
+    /// way to meet them (every 429 costs a `Retry-After` wait). Raise it
+    /// when latency, not the server, is the bottleneck; items still come in
+    /// order, each exactly once.
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.concurrency = pages;
+        self
+    }
+
+    /// Fetches one page, exactly as the server returns it.
+    pub async fn send(self) -> Result<SessionList, Error> {
+        let query = self.check(None)?;
+        query.fetch(query.offset, query.page_size).await
+    }
+
+    /// Every page of the walk as a stream, each holding the sessions not
+    /// yielded before; see [`SessionPages`] for the guarantees.
+    pub fn pages(self) -> SessionPages {
+        SessionPages::new(self.check(Some(MAX_PAGE_SIZE)))
+    }
+
+    /// Every session of the walk as a stream, in the server's order
+    /// (newest first), each exactly once; see [`SessionPages`].
+    pub fn items(self) -> SessionItems {
+        SessionItems::new(self.pages())
+    }
+
+    fn check(self, default_page_size: Option<u64>) -> Result<Query, Error> {
+        if self.user.is_empty() {
+            return Err(Error::invalid_request("the user id is empty"));
+        }
+        let page_size = match self.page_size.or(default_page_size) {
+            Some(size) if !(1..=MAX_PAGE_SIZE).contains(&size) => {
+                return Err(Error::invalid_request(format!(
+                    "page size {size} is out of range: it must be 1 to {MAX_PAGE_SIZE}"
+                )));
+            }
+            Some(size) => size,
+            None => 10,
+        };
+        if !(1..=MAX_CONCURRENCY).contains(&self.concurrency) {
+            return Err(Error::invalid_request(format!(
+                "concurrency {} is out of range: it must be 1 to {MAX_CONCURRENCY}",
+                self.concurrency
+            )));
+        }
+        let metadata_filter = self.metadata.transpose().map_err(Error::invalid_request)?;
+        Ok(Query {
+            client: self.client,
+            user: self.user,
+            statuses: self.statuses,
+            metadata_filter,
+            offset: self.offset,
+            page_size,
+            max_items: self.max_items,
+            concurrency: self.concurrency,
+        })
+    }
+}
+
+impl Query {
+    /// One page at `offset`, retried as the client's policy says.
+    pub(crate) async fn fetch(&self, offset: u64, limit: u64) -> Result<SessionList, Error> {
+        let policy = self.client.retry_policy();
+        let mut retry = 0;
+        loop {
+            let span = tracing::info_span!(
+                "recallr.request",
+                operation = "list_sessions",
+                attempt = retry + 1,
+                offset,
+                limit,
+                status = tracing::field::Empty,
+                latency_ms = tracing::field::Empty,
+            );
+            let started = Instant::now();
+            let result = self.send_once(offset, limit).instrument(span.clone()).await;
+            span.record("latency_ms", started.elapsed().as_millis() as u64);
+            let error = match result {
+                Ok(page) => {
+                    span.record("status", 200_u16);
+                    return Ok(page);
+                }
+                Err(error) => error,
+            };
+            if let Some(status) = error.status() {
+                span.record("status", status.as_u16());
+            }
+            let Some(delay) = policy.delay_before_retry(retry, &error) else {
+                return Err(error);
+            };
+            span.in_scope(|| {
+                tracing::warn!(%error, delay_ms = delay.as_millis() as u64, "retrying");
+            });
+            tokio::time::sleep(delay).await;
+            retry += 1;
+        }
+    }
+
+    /// One attempt, built and sent by the generated client.
+    async fn send_once(&self, offset: u64, limit: u64) -> Result<SessionList, Error> {
+        let mut request = self
+            .client
+            .api()
+            .list_sessions()
+            .custom_user_id(self.user.as_str())
+            .offset(offset)
+            .limit(limit);
+        if !self.statuses.is_empty() {
+            request = request.status_filter(self.statuses.clone());
+        }
+        if let Some(filter) = &self.metadata_filter {
+            request = request.metadata_filter(filter.as_str());
+        }
+        match request.send().await {
+            Ok(page) => Ok(page.into_inner()),
+            Err(error) => Err(response::convert(error).await),
+        }
+    }
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}

@@ -1,0 +1,79 @@
+//! Shared setup: a `recallr-stub` on loopback and a client pointed at it.
+
+#![allow(dead_code)] // each test binary uses a different part of this
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use recallr_ext::{Recallr, RecallrBuilder, RetryPolicy, SessionInfo, SessionStatus};
+use recallr_stub::{Store, StubConfig, StubServer};
+use uuid::Uuid;
+
+pub const USER: &str = "user-1";
+
+/// A retry policy with tiny waits, so retry tests stay fast.
+pub fn quick_retries(retries: u32) -> RetryPolicy {
+    RetryPolicy::default()
+        .max_retries(retries)
+        .base_delay(Duration::from_millis(5))
+        .max_delay(Duration::from_millis(20))
+}
+
+pub async fn start(store: Store) -> StubServer {
+    StubServer::start(StubConfig::default(), store)
+        .await
+        .expect("the stub starts on loopback")
+}
+
+pub fn builder(server: &StubServer) -> RecallrBuilder {
+    Recallr::builder()
+        .api_key(recallr_stub::DEFAULT_API_KEY)
+        .project_id(recallr_stub::DEFAULT_PROJECT_ID)
+        .base_url(server.base_url())
+        .retry_policy(quick_retries(2))
+}
+
+pub fn client(server: &StubServer) -> Recallr {
+    builder(server).build().expect("a valid configuration")
+}
+
+/// A timestamp `seconds` after a fixed epoch: larger is newer.
+pub fn at(seconds: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_700_000_000 + seconds, 0)
+        .single()
+        .expect("an in-range timestamp")
+}
+
+/// A session with a deterministic id derived from `n`.
+pub fn session(n: u128, created: i64, status: SessionStatus) -> SessionInfo {
+    recallr_stub::session_with_id(
+        Uuid::from_u128(n + 1),
+        at(created),
+        status,
+        serde_json::json!({"n": n as u64}),
+    )
+}
+
+/// A store with one user holding `count` sessions, one second apart,
+/// statuses cycling through the five known ones.
+pub fn store_with(count: u128) -> Store {
+    let store = Store::new();
+    store.add_user(USER);
+    for n in 0..count {
+        let status = SessionStatus::KNOWN[(n % 5) as usize].clone();
+        store.insert(USER, session(n, n as i64, status));
+    }
+    store
+}
+
+/// A fault that answers with exactly this status, headers and body.
+pub fn raw(status: u16, headers: &[(&str, &str)], body: &[u8]) -> recallr_stub::Fault {
+    recallr_stub::Fault::Raw {
+        status,
+        headers: headers
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect(),
+        body: body.to_vec(),
+    }
+}

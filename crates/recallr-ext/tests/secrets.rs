@@ -1,0 +1,103 @@
+//! The API key never appears in Debug, Display, errors or tracing output.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use common::{USER, builder, quick_retries, start, store_with};
+use futures::TryStreamExt;
+use recallr_stub::Fault;
+use tracing_subscriber::fmt::format::FmtSpan;
+
+/// A `tracing` writer that keeps everything in memory.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut buffer) = self.0.lock() {
+            buffer.extend_from_slice(bytes);
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        self.0
+            .lock()
+            .map(|buffer| String::from_utf8_lossy(&buffer).into_owned())
+            .unwrap_or_default()
+    }
+}
+
+#[tokio::test]
+async fn the_key_never_leaks_into_logs_errors_or_debug_output() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = start(store_with(25)).await;
+    let key = recallr_stub::DEFAULT_API_KEY;
+    let client = builder(&server)
+        .retry_policy(quick_retries(2))
+        .build()
+        .expect("valid");
+    let mut texts = vec![format!("{client:?}"), format!("{:?}", builder(&server))];
+
+    server.push_faults([Fault::Status(503)]);
+    let sessions: Vec<_> = client
+        .user(USER)
+        .sessions()
+        .page_size(10)
+        .items()
+        .try_collect()
+        .await
+        .expect("the walk succeeds after one retry");
+    assert_eq!(sessions.len(), 25);
+
+    server.push_faults([Fault::Status(500), Fault::Status(500), Fault::Status(500)]);
+    let error = client.user(USER).sessions().send().await.expect_err("500");
+    texts.push(error.to_string());
+    texts.push(format!("{error:?}"));
+
+    let wrong_key = "rai_wrong_key_for_test";
+    let unauthorized = builder(&server)
+        .api_key(wrong_key)
+        .build()
+        .expect("valid")
+        .user(USER)
+        .sessions()
+        .send()
+        .await
+        .expect_err("401");
+    texts.push(unauthorized.to_string());
+    texts.push(format!("{unauthorized:?}"));
+
+    // A key without the `rai_` prefix is accepted with a warning.
+    let odd_key = "odd-key-without-prefix";
+    let _ = builder(&server).api_key(odd_key).build().expect("accepted");
+
+    let logs = captured.text();
+    assert!(logs.contains("recallr.request"), "spans are logged: {logs}");
+    assert!(logs.contains("attempt=2"), "the retry is visible: {logs}");
+    assert!(logs.contains("status=503"), "{logs}");
+    assert!(logs.contains("does not start with `rai_`"), "{logs}");
+    texts.push(logs);
+    for text in texts {
+        for secret in [key, wrong_key, odd_key] {
+            assert!(!text.contains(secret), "{secret} leaked into: {text}");
+        }
+    }
+}

@@ -1,0 +1,642 @@
+//! The sessions the stub serves: per user, a vector kept in server order
+//! (newest `created_at` first, then `session_id` descending), so an
+//! unfiltered page is a slice and inserts and deletes are binary searches.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use chrono::{DateTime, Utc};
+use recallr_api::types::{SessionInfo, SessionStatus};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::error::StubError;
+use crate::filter::Filter;
+
+/// One stored session. Metadata is shared (`Arc`) so that generated users
+/// with a million sessions hold a few hundred metadata objects, not a
+/// million.
+#[derive(Debug, Clone)]
+pub(crate) struct Record {
+    pub session_id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub status: SessionStatus,
+    pub metadata: Arc<Map<String, Value>>,
+    pub extra: Arc<Map<String, Value>>,
+}
+
+impl Record {
+    /// A session without a status is stored as `pending`, the state every
+    /// session starts in, because every listed session carries a status.
+    pub fn from_info(info: SessionInfo) -> Self {
+        Self {
+            session_id: info.session_id,
+            created_at: info.created_at,
+            status: info.status.unwrap_or(SessionStatus::Pending),
+            metadata: Arc::new(info.metadata),
+            extra: Arc::new(info.extra),
+        }
+    }
+
+    pub fn to_info(&self) -> SessionInfo {
+        SessionInfo {
+            created_at: self.created_at,
+            metadata: (*self.metadata).clone(),
+            session_id: self.session_id,
+            status: Some(self.status.clone()),
+            extra: (*self.extra).clone(),
+        }
+    }
+}
+
+/// Server order: `Less` means "listed earlier".
+fn order(a: (DateTime<Utc>, Uuid), b: (DateTime<Utc>, Uuid)) -> Ordering {
+    b.0.cmp(&a.0).then(b.1.cmp(&a.1))
+}
+
+fn key(record: &Record) -> (DateTime<Utc>, Uuid) {
+    (record.created_at, record.session_id)
+}
+
+/// One user's sessions.
+#[derive(Debug, Default)]
+pub(crate) struct UserSessions {
+    sorted: Vec<Arc<Record>>,
+    /// `session_id` to `created_at`, to find a session's place by id. Built
+    /// on the first change by id, so loading a million sessions does not
+    /// pay for it.
+    created: Option<HashMap<Uuid, DateTime<Utc>>>,
+}
+
+impl UserSessions {
+    /// Builds from records in any order; the last of equal ids wins.
+    pub fn from_records(records: Vec<Record>) -> Self {
+        let mut latest: HashMap<Uuid, usize> = HashMap::with_capacity(records.len());
+        for (index, record) in records.iter().enumerate() {
+            latest.insert(record.session_id, index);
+        }
+        let unique = records
+            .into_iter()
+            .enumerate()
+            .filter(|(index, record)| latest.get(&record.session_id) == Some(index))
+            .map(|(_, record)| record)
+            .collect();
+        Self::from_unique_records(unique)
+    }
+
+    /// Builds from records in any order whose ids are known to differ.
+    pub fn from_unique_records(records: Vec<Record>) -> Self {
+        let mut sorted: Vec<Arc<Record>> = records.into_iter().map(Arc::new).collect();
+        sorted.sort_unstable_by(|a, b| order(key(a), key(b)));
+        Self {
+            sorted,
+            created: None,
+        }
+    }
+
+    fn index(&mut self) -> &mut HashMap<Uuid, DateTime<Utc>> {
+        let sorted = &self.sorted;
+        self.created.get_or_insert_with(|| {
+            sorted
+                .iter()
+                .map(|record| (record.session_id, record.created_at))
+                .collect()
+        })
+    }
+
+    fn position(&self, key: (DateTime<Utc>, Uuid)) -> Result<usize, usize> {
+        self.sorted
+            .binary_search_by(|probe| order((probe.created_at, probe.session_id), key))
+    }
+
+    fn insert(&mut self, record: Record) {
+        self.remove(record.session_id);
+        self.index().insert(record.session_id, record.created_at);
+        let at = match self.position(key(&record)) {
+            Ok(at) | Err(at) => at,
+        };
+        self.sorted.insert(at, Arc::new(record));
+    }
+
+    fn remove(&mut self, id: Uuid) -> Option<Arc<Record>> {
+        let created_at = self.index().remove(&id)?;
+        let at = self.position((created_at, id)).ok()?;
+        Some(self.sorted.remove(at))
+    }
+
+    fn get_mut(&mut self, id: Uuid) -> Option<&mut Arc<Record>> {
+        let created_at = *self.index().get(&id)?;
+        let at = self.position((created_at, id)).ok()?;
+        self.sorted.get_mut(at)
+    }
+
+    /// The page at `offset` of at most `limit` matches, and the number of
+    /// matches. Unfiltered pages are slices; filtered ones scan.
+    fn page(&self, filter: &Filter, offset: u64, limit: usize) -> (Vec<Arc<Record>>, u64) {
+        let offset = usize::try_from(offset).unwrap_or(usize::MAX);
+        if filter.is_empty() {
+            let start = offset.min(self.sorted.len());
+            let end = start.saturating_add(limit).min(self.sorted.len());
+            return (self.sorted[start..end].to_vec(), self.sorted.len() as u64);
+        }
+        let mut page = Vec::with_capacity(limit.min(self.sorted.len()));
+        let mut total: usize = 0;
+        for record in &self.sorted {
+            if filter.matches(record) {
+                if total >= offset && page.len() < limit {
+                    page.push(Arc::clone(record));
+                }
+                total += 1;
+            }
+        }
+        (page, total as u64)
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Inner {
+    users: HashMap<String, UserSessions>,
+}
+
+/// The stub's data: users and their sessions, in server order.
+///
+/// A `Store` is a cheap, shared handle (`Arc<RwLock<..>>` inside): clones
+/// see and make the same changes, so a test can change the data a running
+/// [`StubServer`](crate::StubServer) serves, even while a client is paging.
+///
+/// ```
+/// use recallr_stub::{Store, session_with_id};
+/// use recallr_api::types::SessionStatus;
+/// use chrono::{TimeZone, Utc};
+/// use uuid::Uuid;
+///
+/// let store = Store::new();
+/// let at = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+/// let id = Uuid::from_u128(1);
+/// store.insert("u1", session_with_id(id, at, SessionStatus::Pending, serde_json::json!({})));
+/// assert!(store.set_status("u1", id, SessionStatus::Processed));
+/// assert_eq!(store.len("u1"), 1);
+/// assert!(store.delete("u1", id));
+/// assert_eq!(store.sessions("u1").map(|s| s.len()), Some(0), "the user remains");
+/// assert_eq!(store.sessions("nobody").map(|s| s.len()), None);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Store {
+    inner: Arc<RwLock<Inner>>,
+}
+
+/// The seed data format: `{"users": {"<user id>": [<session>, ...]}}`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DataFile {
+    users: BTreeMap<String, Vec<SessionInfo>>,
+}
+
+impl Store {
+    /// An empty store: no users.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Users `user-0` … `user-{users-1}`, each with `sessions_per_user`
+    /// sessions, the same for the same arguments. Statuses cover all five
+    /// documented values, metadata is nested (for example
+    /// `{"topic": "billing", "lang": {"code": "en"}, "priority": 3}`), and
+    /// `created_at` is spread over time with some exact ties. A user's data
+    /// depends only on `seed`, the user's index and `sessions_per_user`.
+    ///
+    /// ```
+    /// let store = recallr_stub::Store::generate(2, 50, 7);
+    /// assert_eq!(store.len("user-1"), 50);
+    /// let again = recallr_stub::Store::generate(2, 50, 7);
+    /// let ids = |s: &recallr_stub::Store| {
+    ///     s.sessions("user-0").unwrap_or_default().iter().map(|s| s.session_id).collect::<Vec<_>>()
+    /// };
+    /// assert_eq!(ids(&store), ids(&again));
+    /// ```
+    pub fn generate(users: usize, sessions_per_user: usize, seed: u64) -> Self {
+        let store = Self::new();
+        {
+            let mut inner = store.write();
+            for index in 0..users {
+                let records = crate::generate::user_sessions(seed, index as u64, sessions_per_user);
+                // Random v4 ids: 122 random bits do not collide.
+                inner.users.insert(
+                    format!("user-{index}"),
+                    UserSessions::from_unique_records(records),
+                );
+            }
+        }
+        store
+    }
+
+    /// Loads `{"users": {"<user id>": [<SessionInfo as the API returns it>, ...]}}`.
+    /// A session without `status` is stored as `pending`; unknown fields of
+    /// a session are kept and served. A `session_id` may appear once per
+    /// user.
+    ///
+    /// ```
+    /// let store = recallr_stub::Store::from_json(r#"{"users": {"u1": [
+    ///     {"session_id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
+    ///      "status": "pending", "created_at": "2023-11-07T05:31:56Z", "metadata": {}}
+    /// ], "u2": []}}"#)?;
+    /// assert_eq!(store.len("u1"), 1);
+    /// assert!(recallr_stub::Store::from_json(r#"{"users": {"u1": [{}]}}"#).is_err());
+    /// # Ok::<(), recallr_stub::StubError>(())
+    /// ```
+    pub fn from_json(text: &str) -> Result<Self, StubError> {
+        Self::parse(text, None)
+    }
+
+    /// Reads a file in the [`from_json`](Self::from_json) format.
+    pub fn from_file(path: &Path) -> Result<Self, StubError> {
+        let text = std::fs::read_to_string(path).map_err(|source| StubError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, Some(path))
+    }
+
+    fn parse(text: &str, path: Option<&Path>) -> Result<Self, StubError> {
+        let invalid = |message: String| StubError::Invalid {
+            path: path.map(Path::to_path_buf),
+            message,
+        };
+        if !text.trim_start().starts_with('{') {
+            return Err(invalid(
+                "expected a JSON object of the form {\"users\": {\"<user id>\": [<session>, ...]}}"
+                    .to_string(),
+            ));
+        }
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let data: DataFile =
+            serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+                let at = error.path().to_string();
+                let inner = error.into_inner();
+                if at.is_empty() || at == "." {
+                    invalid(inner.to_string())
+                } else {
+                    invalid(format!("at {at}: {inner}"))
+                }
+            })?;
+        deserializer
+            .end()
+            .map_err(|error| invalid(error.to_string()))?;
+        let store = Self::new();
+        {
+            let mut inner = store.write();
+            for (user, sessions) in data.users {
+                let mut seen = std::collections::HashSet::with_capacity(sessions.len());
+                for session in &sessions {
+                    if !seen.insert(session.session_id) {
+                        return Err(invalid(format!(
+                            "user {user:?} has session_id {} twice",
+                            session.session_id
+                        )));
+                    }
+                }
+                let records = sessions.into_iter().map(Record::from_info).collect();
+                inner
+                    .users
+                    .insert(user, UserSessions::from_unique_records(records));
+            }
+        }
+        Ok(store)
+    }
+
+    /// Makes `user` exist, with no sessions if it is new.
+    pub fn add_user(&self, user: &str) {
+        self.write().users.entry(user.to_string()).or_default();
+    }
+
+    /// Removes a user and all its sessions; later requests for it get 404.
+    /// Returns whether the user existed.
+    pub fn remove_user(&self, user: &str) -> bool {
+        self.write().users.remove(user).is_some()
+    }
+
+    /// Adds `session` to `user` (creating the user if needed) at its place
+    /// in server order, replacing any session with the same `session_id`.
+    /// A session without a status is stored as `pending`.
+    pub fn insert(&self, user: &str, session: SessionInfo) {
+        let record = Record::from_info(session);
+        self.write()
+            .users
+            .entry(user.to_string())
+            .or_default()
+            .insert(record);
+    }
+
+    /// Adds many sessions at once, sorting once: faster than repeated
+    /// [`insert`](Self::insert) for large batches. Same rules as `insert`.
+    pub fn extend(&self, user: &str, sessions: impl IntoIterator<Item = SessionInfo>) {
+        let mut inner = self.write();
+        let entry = inner.users.entry(user.to_string()).or_default();
+        let mut records: Vec<Record> = entry.sorted.iter().map(|r| (**r).clone()).collect();
+        records.extend(sessions.into_iter().map(Record::from_info));
+        *entry = UserSessions::from_records(records);
+    }
+
+    /// Removes a session; returns whether it existed. The user remains.
+    pub fn delete(&self, user: &str, session_id: Uuid) -> bool {
+        self.write()
+            .users
+            .get_mut(user)
+            .and_then(|sessions| sessions.remove(session_id))
+            .is_some()
+    }
+
+    /// Changes a session's status in place (its position does not depend
+    /// on the status); returns whether the session exists.
+    pub fn set_status(&self, user: &str, session_id: Uuid, status: SessionStatus) -> bool {
+        let mut inner = self.write();
+        let Some(record) = inner
+            .users
+            .get_mut(user)
+            .and_then(|sessions| sessions.get_mut(session_id))
+        else {
+            return false;
+        };
+        Arc::make_mut(record).status = status;
+        true
+    }
+
+    /// A snapshot of a user's sessions in server order, or `None` for an
+    /// unknown user.
+    pub fn sessions(&self, user: &str) -> Option<Vec<SessionInfo>> {
+        let inner = self.read();
+        let sessions = inner.users.get(user)?;
+        Some(
+            sessions
+                .sorted
+                .iter()
+                .map(|record| record.to_info())
+                .collect(),
+        )
+    }
+
+    /// How many sessions `user` has (0 for an unknown user).
+    pub fn len(&self, user: &str) -> usize {
+        self.read()
+            .users
+            .get(user)
+            .map_or(0, |sessions| sessions.sorted.len())
+    }
+
+    /// Whether `user` exists.
+    pub fn contains_user(&self, user: &str) -> bool {
+        self.read().users.contains_key(user)
+    }
+
+    /// Every user id, sorted.
+    pub fn users(&self) -> Vec<String> {
+        let mut users: Vec<String> = self.read().users.keys().cloned().collect();
+        users.sort();
+        users
+    }
+
+    /// One page for the server, or `None` for an unknown user. The lock is
+    /// held only to copy the page's `Arc`s.
+    pub(crate) fn page(
+        &self,
+        user: &str,
+        filter: &Filter,
+        offset: u64,
+        limit: usize,
+    ) -> Option<(Vec<Arc<Record>>, u64)> {
+        let inner = self.read();
+        Some(inner.users.get(user)?.page(filter, offset, limit))
+    }
+
+    // A panic elsewhere while holding the lock leaves the data consistent
+    // (every change is a single step), so poisoning is ignored.
+    fn read(&self) -> RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A session with a random (v4) `session_id`. For reproducible data use
+/// [`session_with_id`].
+///
+/// `metadata` should be a JSON object; anything else is stored as `{}`.
+pub fn session(created_at: DateTime<Utc>, status: SessionStatus, metadata: Value) -> SessionInfo {
+    let id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+    session_with_id(id, created_at, status, metadata)
+}
+
+/// A session with the given `session_id`.
+///
+/// `metadata` should be a JSON object; anything else is stored as `{}`.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use recallr_api::types::SessionStatus;
+/// use uuid::Uuid;
+///
+/// let at = Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).unwrap();
+/// let s = recallr_stub::session_with_id(
+///     Uuid::from_u128(7), at, SessionStatus::Failed, serde_json::json!({"topic": "billing"}));
+/// assert_eq!(s.status, Some(SessionStatus::Failed));
+/// assert_eq!(s.metadata["topic"], "billing");
+/// ```
+pub fn session_with_id(
+    session_id: Uuid,
+    created_at: DateTime<Utc>,
+    status: SessionStatus,
+    metadata: Value,
+) -> SessionInfo {
+    let metadata = match metadata {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    SessionInfo {
+        created_at,
+        metadata,
+        session_id,
+        status: Some(status),
+        extra: Map::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_700_000_000 + seconds, 0)
+            .single()
+            .unwrap_or_default()
+    }
+
+    fn ids(store: &Store, user: &str) -> Vec<u128> {
+        store
+            .sessions(user)
+            .unwrap_or_default()
+            .iter()
+            .map(|s| s.session_id.as_u128())
+            .collect()
+    }
+
+    #[test]
+    fn order_is_newest_first_then_id_descending() {
+        let store = Store::new();
+        for (id, seconds) in [(1, 10), (2, 30), (3, 20), (4, 30), (5, 10)] {
+            store.insert(
+                "u",
+                session_with_id(
+                    Uuid::from_u128(id),
+                    at(seconds),
+                    SessionStatus::Pending,
+                    Value::Null,
+                ),
+            );
+        }
+        assert_eq!(ids(&store, "u"), vec![4, 2, 3, 5, 1]);
+    }
+
+    #[test]
+    fn insert_replaces_the_same_id_and_moves_it() {
+        let store = Store::new();
+        store.insert(
+            "u",
+            session_with_id(
+                Uuid::from_u128(1),
+                at(1),
+                SessionStatus::Pending,
+                Value::Null,
+            ),
+        );
+        store.insert(
+            "u",
+            session_with_id(
+                Uuid::from_u128(2),
+                at(2),
+                SessionStatus::Pending,
+                Value::Null,
+            ),
+        );
+        store.insert(
+            "u",
+            session_with_id(
+                Uuid::from_u128(1),
+                at(3),
+                SessionStatus::Failed,
+                Value::Null,
+            ),
+        );
+        assert_eq!(ids(&store, "u"), vec![1, 2]);
+        assert_eq!(store.len("u"), 2);
+        let first = store.sessions("u").unwrap_or_default();
+        assert_eq!(first[0].status, Some(SessionStatus::Failed));
+    }
+
+    #[test]
+    fn delete_and_set_status_find_sessions_by_id() {
+        let store = Store::new();
+        for id in 0..50u128 {
+            store.insert(
+                "u",
+                session_with_id(
+                    Uuid::from_u128(id),
+                    at((id % 7) as i64),
+                    SessionStatus::Pending,
+                    Value::Null,
+                ),
+            );
+        }
+        assert!(store.delete("u", Uuid::from_u128(13)));
+        assert!(!store.delete("u", Uuid::from_u128(13)));
+        assert!(!store.delete("nobody", Uuid::from_u128(1)));
+        assert!(store.set_status("u", Uuid::from_u128(14), SessionStatus::Processing));
+        assert!(!store.set_status("u", Uuid::from_u128(13), SessionStatus::Processing));
+        let sessions = store.sessions("u").unwrap_or_default();
+        assert_eq!(sessions.len(), 49);
+        let changed = sessions
+            .iter()
+            .find(|s| s.session_id == Uuid::from_u128(14));
+        assert_eq!(
+            changed.and_then(|s| s.status.clone()),
+            Some(SessionStatus::Processing)
+        );
+        let keys: Vec<_> = sessions
+            .iter()
+            .map(|s| (s.created_at, s.session_id))
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort_by(|a, b| order(*a, *b));
+        assert_eq!(keys, sorted);
+    }
+
+    #[test]
+    fn a_clone_shares_the_data() {
+        let store = Store::new();
+        let clone = store.clone();
+        clone.add_user("u");
+        assert!(store.contains_user("u"));
+        assert_eq!(store.users(), vec!["u".to_string()]);
+        assert!(store.remove_user("u"));
+        assert!(!clone.contains_user("u"));
+    }
+
+    #[test]
+    fn extend_merges_and_sorts_once() {
+        let store = Store::new();
+        store.insert(
+            "u",
+            session_with_id(
+                Uuid::from_u128(1),
+                at(5),
+                SessionStatus::Pending,
+                Value::Null,
+            ),
+        );
+        store.extend(
+            "u",
+            (2..6u128).map(|id| {
+                session_with_id(
+                    Uuid::from_u128(id),
+                    at(id as i64),
+                    SessionStatus::Pending,
+                    Value::Null,
+                )
+            }),
+        );
+        assert_eq!(ids(&store, "u"), vec![5, 1, 4, 3, 2]);
+        assert!(store.delete("u", Uuid::from_u128(3)));
+        assert_eq!(ids(&store, "u"), vec![5, 1, 4, 2]);
+    }
+
+    #[test]
+    fn pages_slice_or_scan() {
+        let store = Store::new();
+        for id in 0..30u128 {
+            let status = SessionStatus::KNOWN[(id % 5) as usize].clone();
+            store.insert(
+                "u",
+                session_with_id(Uuid::from_u128(id), at(id as i64), status, Value::Null),
+            );
+        }
+        let all = Filter::default();
+        let (page, total) = store.page("u", &all, 28, 10).unwrap_or_default();
+        assert_eq!((page.len(), total), (2, 30));
+        let (page, _) = store.page("u", &all, u64::MAX, 10).unwrap_or_default();
+        assert!(page.is_empty());
+        let failed = Filter {
+            statuses: vec![SessionStatus::Failed],
+            metadata: None,
+        };
+        let (page, total) = store.page("u", &failed, 1, 2).unwrap_or_default();
+        assert_eq!(total, 6);
+        let got: Vec<u128> = page.iter().map(|r| r.session_id.as_u128()).collect();
+        assert_eq!(got, vec![23, 18]);
+        assert!(store.page("nobody", &all, 0, 10).is_none());
+    }
+}

@@ -60,40 +60,42 @@ pub fn parse(path: &Path, text: &str) -> Result<OpenAPI, XtaskError> {
 }
 
 fn check_version(path: &Path, value: &serde_json::Value) -> Result<(), XtaskError> {
-    let not_openapi = |message: &str| XtaskError::NotOpenApi {
+    let version = declared_version(value).map_err(|message| XtaskError::NotOpenApi {
         path: path.to_path_buf(),
-        message: message.to_string(),
-    };
-    let object = value.as_object().ok_or_else(|| {
-        not_openapi("not an OpenAPI document: the top level is not a JSON object")
+        message,
     })?;
-    if object.contains_key("swagger") {
-        return Err(not_openapi(
-            "Swagger 2.0 documents are not supported: progenitor reads OpenAPI 3.0.x only",
-        ));
-    }
-    let version = match object.get("openapi") {
-        Some(serde_json::Value::String(version)) => version,
-        Some(_) => return Err(not_openapi("the `openapi` field is not a string")),
-        None => {
-            return Err(not_openapi(
-                "not an OpenAPI document: it has no `openapi` version field",
-            ));
-        }
-    };
     if version.trim().starts_with("3.0.") {
         Ok(())
     } else {
         Err(XtaskError::UnsupportedVersion {
             path: path.to_path_buf(),
-            version: version.clone(),
+            version: version.to_string(),
         })
+    }
+}
+
+/// The `openapi` version a document declares, or why it is not an OpenAPI
+/// 3 document at all.
+pub(crate) fn declared_version(value: &serde_json::Value) -> Result<&str, String> {
+    let object = value
+        .as_object()
+        .ok_or("not an OpenAPI document: the top level is not a JSON object")?;
+    if object.contains_key("swagger") {
+        return Err(
+            "Swagger 2.0 documents are not supported: convert the document to OpenAPI 3"
+                .to_string(),
+        );
+    }
+    match object.get("openapi") {
+        Some(serde_json::Value::String(version)) => Ok(version),
+        Some(_) => Err("the `openapi` field is not a string".to_string()),
+        None => Err("not an OpenAPI document: it has no `openapi` version field".to_string()),
     }
 }
 
 /// serde_json appends " at line L column C" to its messages; the position is
 /// reported separately, so drop it from the text.
-fn message_without_position(err: &serde_json::Error) -> String {
+pub(crate) fn message_without_position(err: &serde_json::Error) -> String {
     let message = err.to_string();
     let suffix = format!(" at line {} column {}", err.line(), err.column());
     message

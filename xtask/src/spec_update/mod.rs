@@ -95,7 +95,7 @@ pub fn plan(options: &Options, targets: &Targets) -> Result<Plan, XtaskError> {
         .map_err(|err| import_error(format!("not UTF-8 text: {err}")))?;
     let mut document: Value = serde_json::from_str(text).map_err(|err| XtaskError::Import {
         document: format!("{label}:{}:{}", err.line(), err.column()),
-        message: format!("invalid JSON: {}", message_without_position(&err)),
+        message: format!("invalid JSON: {}", spec::message_without_position(&err)),
     })?;
     let version = openapi_version(&document).map_err(import_error)?;
 
@@ -222,37 +222,14 @@ fn operations_to_keep(
     Ok(keep)
 }
 
+/// The declared version, if this command can import it (3.0 or 3.1).
 fn openapi_version(document: &Value) -> Result<String, String> {
-    let Some(object) = document.as_object() else {
-        return Err("not an OpenAPI document: the top level is not a JSON object".to_string());
-    };
-    if object.contains_key("swagger") {
-        return Err(
-            "Swagger 2.0 documents are not supported: give an OpenAPI 3.0 or 3.1 document"
-                .to_string(),
-        );
-    }
-    match object.get("openapi") {
-        Some(Value::String(version))
-            if version.starts_with("3.0.") || version.starts_with("3.1.") =>
-        {
-            Ok(version.clone())
+    match spec::declared_version(document)? {
+        version if version.starts_with("3.0.") || version.starts_with("3.1.") => {
+            Ok(version.to_string())
         }
-        Some(Value::String(version)) => Err(format!(
+        version => Err(format!(
             "OpenAPI {version} is not supported: give an OpenAPI 3.0 or 3.1 document"
         )),
-        Some(_) => Err("the `openapi` field is not a string".to_string()),
-        None => Err("not an OpenAPI document: it has no `openapi` version field".to_string()),
     }
-}
-
-/// serde_json appends " at line L column C"; the position is in the
-/// document name instead.
-fn message_without_position(err: &serde_json::Error) -> String {
-    let message = err.to_string();
-    let suffix = format!(" at line {} column {}", err.line(), err.column());
-    message
-        .strip_suffix(&suffix)
-        .map(str::to_string)
-        .unwrap_or(message)
 }

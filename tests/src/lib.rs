@@ -1,12 +1,9 @@
 //! Shared fixtures for the workspace's cross-crate tests.
 //!
 //! The tests themselves live in `tests/tests/`; this library only locates
-//! the committed spec and the vendor's reference material, and runs a
-//! loopback HTTP server that records what clients send.
+//! the committed spec and the vendor's reference material.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 
 /// The workspace root (the parent of this crate).
 pub fn workspace_root() -> PathBuf {
@@ -62,87 +59,5 @@ pub fn vendor_sample_response() -> serde_json::Value {
             "{}: the sample response does not parse: {other:?}",
             page.display()
         ),
-    }
-}
-
-/// One request as the recording server saw it.
-#[derive(Debug, Clone)]
-pub struct RecordedRequest {
-    /// The path exactly as sent, still percent-encoded.
-    pub raw_path: String,
-    /// The query string exactly as sent, if any.
-    pub raw_query: Option<String>,
-    /// Header names and values (values lossily decoded).
-    pub headers: Vec<(String, String)>,
-}
-
-/// A loopback HTTP server that answers every request with a fixed JSON
-/// body and records the requests, to check what a client puts on the wire.
-pub struct RecordingServer {
-    addr: SocketAddr,
-    requests: Arc<Mutex<Vec<RecordedRequest>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl RecordingServer {
-    /// Binds 127.0.0.1 on a free port and serves `body` with status 200.
-    pub async fn start(body: serde_json::Value) -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let recorded = Arc::clone(&requests);
-        let app = axum::Router::new().fallback(move |request: axum::extract::Request| {
-            let recorded = Arc::clone(&recorded);
-            let body = body.clone();
-            async move {
-                let uri = request.uri();
-                let entry = RecordedRequest {
-                    raw_path: uri.path().to_string(),
-                    raw_query: uri.query().map(str::to_string),
-                    headers: request
-                        .headers()
-                        .iter()
-                        .map(|(name, value)| {
-                            (
-                                name.as_str().to_string(),
-                                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                            )
-                        })
-                        .collect(),
-                };
-                if let Ok(mut log) = recorded.lock() {
-                    log.push(entry);
-                }
-                axum::Json(body)
-            }
-        });
-        let task = tokio::spawn(async move {
-            // The server lives until the test drops it; an accept error ends it.
-            let _ = axum::serve(listener, app).await;
-        });
-        Ok(Self {
-            addr,
-            requests,
-            task,
-        })
-    }
-
-    /// `http://127.0.0.1:PORT`.
-    pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// The requests received so far, oldest first.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.requests
-            .lock()
-            .map(|log| log.clone())
-            .unwrap_or_default()
-    }
-}
-
-impl Drop for RecordingServer {
-    fn drop(&mut self) {
-        self.task.abort();
     }
 }

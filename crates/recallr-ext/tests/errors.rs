@@ -8,6 +8,22 @@ use common::{USER, builder, client, quick_retries, raw, start, store_with};
 use recallr_ext::{Error, RetryPolicy, SessionStatus};
 use recallr_stub::{Fault, RetryAfter};
 
+/// The client's result for one request whose answer is `fault`: no
+/// retries, and a timeout far below the delay faults used here.
+async fn answer_to(fault: Fault) -> Result<recallr_ext::SessionList, Error> {
+    let server = start(store_with(30)).await;
+    server.push_faults([fault]);
+    builder(&server)
+        .timeout(Duration::from_secs(1))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .expect("valid")
+        .user(USER)
+        .sessions()
+        .send()
+        .await
+}
+
 #[tokio::test]
 async fn a_wrong_key_is_unauthorized() {
     let server = start(store_with(3)).await;
@@ -108,17 +124,7 @@ async fn persistent_server_errors_surface_after_the_retries() {
 
 #[tokio::test]
 async fn a_slow_response_is_a_timeout() {
-    let server = start(store_with(3)).await;
-    server.push_faults([Fault::Delay(Duration::from_secs(5))]);
-    let client = builder(&server)
-        .timeout(Duration::from_millis(200))
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("valid");
-    let error = client
-        .user(USER)
-        .sessions()
-        .send()
+    let error = answer_to(Fault::Delay(Duration::from_secs(10)))
         .await
         .expect_err("timeout");
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
@@ -127,18 +133,7 @@ async fn a_slow_response_is_a_timeout() {
 
 #[tokio::test]
 async fn a_closed_connection_is_a_connection_error() {
-    let server = start(store_with(3)).await;
-    server.push_faults([Fault::CloseConnection]);
-    let client = builder(&server)
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("valid");
-    let error = client
-        .user(USER)
-        .sessions()
-        .send()
-        .await
-        .expect_err("closed");
+    let error = answer_to(Fault::CloseConnection).await.expect_err("closed");
     assert!(matches!(error, Error::Connection { .. }), "{error:?}");
     assert!(error.is_retryable());
 }
@@ -166,18 +161,7 @@ async fn nothing_listens_is_a_connection_error() {
 
 #[tokio::test]
 async fn a_truncated_body_is_a_retryable_decode_error() {
-    let server = start(store_with(30)).await;
-    server.push_faults([Fault::TruncateBody]);
-    let client = builder(&server)
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("valid");
-    let error = client
-        .user(USER)
-        .sessions()
-        .send()
-        .await
-        .expect_err("truncated");
+    let error = answer_to(Fault::TruncateBody).await.expect_err("truncated");
     assert!(
         matches!(
             error,
@@ -189,20 +173,6 @@ async fn a_truncated_body_is_a_retryable_decode_error() {
         "{error:?}"
     );
     assert!(error.is_retryable());
-}
-
-/// The first answer of a stub whose next response is `fault`, with no retries.
-async fn answer_to(fault: recallr_stub::Fault) -> Result<recallr_ext::SessionList, Error> {
-    let server = start(store_with(3)).await;
-    server.push_faults([fault]);
-    builder(&server)
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("valid")
-        .user(USER)
-        .sessions()
-        .send()
-        .await
 }
 
 #[tokio::test]

@@ -37,7 +37,7 @@ struct RunArgs {
     #[arg(long, value_name = "PATH")]
     out: Option<PathBuf>,
 
-    /// Timed repetitions of each comparison [default: 5, or 1 with --quick].
+    /// Timed repetitions of each comparison [default: 9, or 1 with --quick].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=100))]
     reps: Option<u16>,
 

@@ -19,12 +19,11 @@ pub struct Plan {
     pub concurrencies: Vec<usize>,
     /// Sessions listed by the CLI in the smaller memory run.
     pub memory_small: usize,
-    /// Sessions listed by the CLI in the larger memory run.
+    /// Sessions listed by the CLI in the larger memory run, and of the
+    /// user in the stub-scale measurement (one stub serves both).
     pub memory_large: usize,
     /// Runs of each memory measurement (the largest peak counts).
     pub memory_reps: usize,
-    /// Sessions of the user in the stub-scale measurement.
-    pub scale_sessions: usize,
     /// Timed requests per stub-scale scenario.
     pub scale_samples: usize,
     /// Runs of `xtask codegen --check` (the median counts).
@@ -36,7 +35,9 @@ impl Plan {
     pub fn full() -> Self {
         Self {
             quick: false,
-            reps: 5,
+            // Each Rust walk takes a fraction of a second: many rounds are
+            // cheap, and steady the medians on a shared machine.
+            reps: 9,
             page_size: 100,
             throughput_sessions: 100_000,
             latency_sessions: 10_000,
@@ -45,7 +46,6 @@ impl Plan {
             memory_small: 100_000,
             memory_large: 1_000_000,
             memory_reps: 3,
-            scale_sessions: 1_000_000,
             scale_samples: 500,
             codegen_reps: 5,
         }
@@ -61,7 +61,6 @@ impl Plan {
             memory_small: 2_000,
             memory_large: 20_000,
             memory_reps: 1,
-            scale_sessions: 20_000,
             scale_samples: 50,
             codegen_reps: 1,
             ..Self::full()

@@ -87,13 +87,16 @@ impl Finished {
     }
 }
 
-/// The last non-empty line of `text`, or a placeholder.
+/// The last non-empty line of `text` without an `error: ` prefix (it is
+/// quoted inside an error line of its own), or a placeholder.
 pub fn last_line(text: &str) -> &str {
-    text.lines()
+    let line = text
+        .lines()
         .rev()
         .map(str::trim)
         .find(|line| !line.is_empty())
-        .unwrap_or("(no output on stderr)")
+        .unwrap_or("(no output on stderr)");
+    line.strip_prefix("error: ").unwrap_or(line)
 }
 
 /// Runs `command` to its end. Stdin is closed; stdout is captured when

@@ -119,22 +119,14 @@ pub fn run(options: &Options) -> Result<Results, BenchError> {
         "3. memory: the CLI listing {} sessions; 5. stub scale",
         report::group(plan.memory_large as u64)
     ));
-    let large = plan.memory_large.max(plan.scale_sessions);
-    let stub = start_stub(&binaries, StubSpec::one_user(large))?;
+    let stub = start_stub(&binaries, StubSpec::one_user(plan.memory_large))?;
     let memory_large = memory::measure(
         &binaries.cli,
         stub.base_url(),
-        large as u64,
+        plan.memory_large as u64,
         plan.memory_reps,
     )?;
-    let scale = scale::run(
-        &runtime,
-        stub.base_url(),
-        &Plan {
-            scale_sessions: large,
-            ..plan.clone()
-        },
-    )?;
+    let scale = scale::run(&runtime, stub.base_url(), plan)?;
     stub.stop();
 
     step("6. codegen: xtask codegen --check");

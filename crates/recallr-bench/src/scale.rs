@@ -37,14 +37,15 @@ pub struct Scale {
     pub scenarios: Vec<Scenario>,
 }
 
-/// Times `plan.scale_samples` sequential requests per scenario.
+/// Times `plan.scale_samples` sequential requests per scenario against the
+/// stub at `base_url`, whose user has `plan.memory_large` sessions.
 pub fn run(runtime: &Runtime, base_url: &str, plan: &Plan) -> Result<Scale, BenchError> {
     runtime.block_on(run_async(base_url, plan))
 }
 
 async fn run_async(base_url: &str, plan: &Plan) -> Result<Scale, BenchError> {
     let client = raw_client::client()?;
-    let sessions = plan.scale_sessions as u64;
+    let sessions = plan.memory_large as u64;
     let limit = plan.page_size;
     // The rarest status is the filter's worst case: the most sessions
     // scanned per match.

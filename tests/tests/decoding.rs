@@ -1,7 +1,7 @@
 //! The generated types decode what the vendor documents, and stay usable
 //! when the vendor adds statuses or fields.
 
-use recallr_api::types::{ListSessionsErrorBody, SessionList, SessionStatus};
+use recallr_api::types::{ErrorDetail, HttpValidationError, SessionList, SessionStatus};
 use recallr_tests::vendor_sample_response;
 use serde_json::json;
 
@@ -72,21 +72,18 @@ fn a_missing_required_field_is_an_error_not_a_default() {
 
 #[test]
 fn both_error_bodies_decode() {
-    let validation: ListSessionsErrorBody = serde_json::from_value(json!({
+    let validation: HttpValidationError = serde_json::from_value(json!({
         "detail": [{"loc": ["query", "limit"], "msg": "Input should be less than or equal to 100",
                     "type": "less_than_equal", "input": "500", "ctx": {"le": 100}}]
     }))
     .expect("a FastAPI 422 body decodes");
-    let ListSessionsErrorBody::HttpValidationError(validation) = validation else {
-        panic!("a list detail is a validation error");
-    };
     assert_eq!(validation.detail[0].loc.len(), 2);
     assert_eq!(validation.detail[0].type_, "less_than_equal");
 
-    let plain: ListSessionsErrorBody =
+    let plain: ErrorDetail =
         serde_json::from_value(json!({"detail": "User not found"})).expect("detail decodes");
-    let ListSessionsErrorBody::ErrorDetail(plain) = plain else {
-        panic!("a string detail is an ErrorDetail");
-    };
     assert_eq!(plain.detail, "User not found");
+    // Each body is refused as the other, so a client can tell them apart.
+    assert!(serde_json::from_value::<ErrorDetail>(json!({"detail": []})).is_err());
+    assert!(serde_json::from_value::<HttpValidationError>(json!({"detail": "x"})).is_err());
 }

@@ -63,6 +63,15 @@ fn a_tightened_limit_makes_the_check_fail() {
             assert!(diff.contains("+// spec sha256:"), "{diff}");
         }
     }
+    // The edit itself, not the copy's formatting, changes the output.
+    let unedited_dir = tempfile::tempdir().expect("a temp dir");
+    let unedited = edited_spec(unedited_dir.path(), |_| {});
+    let before = xtask::generate(&unedited).expect("the copy generates");
+    let after = xtask::generate(&spec).expect("the edited copy generates");
+    assert_ne!(
+        before, after,
+        "the limit's maximum does not reach the generated file"
+    );
 }
 
 #[test]

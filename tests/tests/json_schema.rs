@@ -89,10 +89,17 @@ fn session_status_lists_the_spec_values() {
         .iter()
         .filter_map(|value| value.as_str().map(str::to_string))
         .collect();
-    let expected: Vec<String> = recallr_api::types::SessionStatus::KNOWN
-        .iter()
-        .map(|status| status.as_str().to_string())
-        .collect();
+    let spec = committed_spec();
+    let status = spec
+        .components
+        .as_ref()
+        .and_then(|components| components.schemas.get("SessionStatus"))
+        .and_then(ReferenceOr::as_item)
+        .expect("the spec has SessionStatus");
+    let SchemaKind::Type(Type::String(string)) = &status.schema_kind else {
+        panic!("SessionStatus is not a string enum");
+    };
+    let expected: Vec<String> = string.enumeration.iter().flatten().cloned().collect();
     assert_eq!(values, expected);
 }
 

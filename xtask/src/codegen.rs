@@ -109,7 +109,7 @@ pub fn render(spec: &Spec) -> Result<String, XtaskError> {
         path: spec.path.clone(),
         message,
     };
-    let document = progenitor_input::prepare(&spec.document).map_err(generator_error)?;
+    let document = progenitor_input::prepare(&spec.document);
     let open_enums = open_enum::find(&document);
 
     let mut generator = Generator::new(&settings(&open_enums));
@@ -136,14 +136,31 @@ pub fn render(spec: &Spec) -> Result<String, XtaskError> {
     Ok(format!("{}{}", header(spec), prettyplease::unparse(&file)))
 }
 
+std::thread_local! {
+    /// Set while this thread runs the generator, whose panics are reported
+    /// as errors rather than printed.
+    static GENERATING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// progenitor and typify `assert!`, `unwrap` and `todo!` on documents they do
 /// not support. A panic there is a property of the input, so it is reported
 /// as a generator error naming the spec instead of a crash.
 fn run_without_panicking<T>(generate: impl FnOnce() -> T) -> Result<T, String> {
-    let previous_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    // One process-wide hook, installed once, that stays quiet only on a
+    // thread inside the generator: swapping hooks per call would race with
+    // other threads (tests run in parallel) and could hide their panics.
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GENERATING.with(std::cell::Cell::get) {
+                previous_hook(info);
+            }
+        }));
+    });
+    GENERATING.with(|flag| flag.set(true));
     let result = catch_unwind(AssertUnwindSafe(generate));
-    std::panic::set_hook(previous_hook);
+    GENERATING.with(|flag| flag.set(false));
     result.map_err(|payload| {
         let reason = payload
             .downcast_ref::<&str>()

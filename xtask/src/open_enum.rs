@@ -9,8 +9,6 @@ use openapiv3::{OpenAPI, ReferenceOr, SchemaKind, Type};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::progenitor_input::pascal_case;
-
 /// A string enum found among the spec's component schemas.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenEnum {
@@ -81,7 +79,14 @@ impl OpenEnum {
                 ));
             }
         }
-        let type_name = format_ident!("{}", self.name);
+        // A component name that is not a Rust identifier would make
+        // `format_ident!` panic; refuse it with a message instead.
+        let type_name: proc_macro2::Ident = syn::parse_str(&self.name).map_err(|_| {
+            format!(
+                "the enum schema `{}` does not have a name that can be a Rust type",
+                self.name
+            )
+        })?;
         let idents = variants
             .iter()
             .map(|variant| format_ident!("{}", variant))
@@ -198,4 +203,18 @@ impl OpenEnum {
             }
         })
     }
+}
+
+/// `insufficient_balance` -> `InsufficientBalance`.
+fn pascal_case(name: &str) -> String {
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(|word| {
+            let mut chars = word.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
 }

@@ -45,29 +45,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///Any error body that `list_sessions` documents (one per status).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
-    #[serde(untagged)]
-    pub enum ListSessionsErrorBody {
-        ErrorDetail(ErrorDetail),
-        HttpValidationError(HttpValidationError),
-    }
-    impl ::std::convert::From<ErrorDetail> for ListSessionsErrorBody {
-        fn from(value: ErrorDetail) -> Self {
-            Self::ErrorDetail(value)
-        }
-    }
-    impl ::std::convert::From<HttpValidationError> for ListSessionsErrorBody {
-        fn from(value: HttpValidationError) -> Self {
-            Self::HttpValidationError(value)
-        }
-    }
     ///One conversation session.
     #[derive(
         ::serde::Deserialize,
@@ -890,12 +867,7 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/api/v1/users/{custom_user_id}/sessions`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::SessionList>,
-            Error<types::ListSessionsErrorBody>,
-        > {
+        pub async fn send(self) -> Result<ResponseValue<types::SessionList>, Error<()>> {
             let Self {
                 client,
                 custom_user_id,
@@ -956,41 +928,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                422u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

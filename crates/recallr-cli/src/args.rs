@@ -80,8 +80,10 @@ pub struct ListArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub offset: u64,
 
-    /// Sessions per request, 1 to 100 [default: 10; 100 with --all].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100))]
+    /// Sessions per request, 1 to 100 [default: 10; 100 with --all]. With
+    /// --all at least 2 are fetched, as consecutive pages overlap by one.
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=recallr_ext::MAX_PAGE_SIZE))]
     pub limit: Option<u64>,
 
     /// Fetch every page (through the pager, which stays correct while the
@@ -95,7 +97,7 @@ pub struct ListArgs {
 
     /// With --all: fetch up to K pages at once (1 to 16).
     #[arg(long, value_name = "K", default_value_t = 1, requires = "all",
-          value_parser = clap::value_parser!(u64).range(1..=16))]
+          value_parser = clap::value_parser!(u64).range(1..=recallr_ext::MAX_CONCURRENCY as u64))]
     pub concurrency: u64,
 
     /// Output format [default: table on a terminal, ndjson otherwise].

@@ -57,11 +57,8 @@ impl From<Error> for Failure {
             Error::UserNotFound { .. } => USER_NOT_FOUND,
             Error::Validation { .. } => REJECTED,
             Error::RateLimited { .. } => RATE_LIMITED,
-            Error::Server { .. } | Error::Timeout { .. } | Error::Connection { .. } => UNAVAILABLE,
-            Error::Decode {
-                truncated: true, ..
-            } => UNAVAILABLE,
-            Error::UnexpectedStatus { status, .. } if status.as_u16() == 408 => UNAVAILABLE,
+            // What a retry could have fixed: server and network failures.
+            error if error.is_retryable() => UNAVAILABLE,
             _ => OTHER,
         };
         Self {

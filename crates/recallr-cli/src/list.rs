@@ -64,12 +64,19 @@ async fn list_all<W: Write>(
 ) -> Result<io::Result<()>, Failure> {
     let progress = Progress::new();
     let mut pages = request.pages();
-    if let Err(error) = renderer.begin() {
-        return Ok(Err(error));
-    }
+    // Nothing is written until the first page arrives, so that a failure
+    // before it (a bad key, say) leaves stdout empty.
+    let mut begun = false;
     let mut total = 0;
     let mut items = 0;
     while let Some(page) = pages.try_next().await.inspect_err(|_| progress.clear())? {
+        if !begun {
+            begun = true;
+            if let Err(error) = renderer.begin() {
+                progress.clear();
+                return Ok(Err(error));
+            }
+        }
         total = page.total;
         items += page.sessions.len() as u64;
         progress.update(pages.stats().pages_fetched, items, total);
@@ -81,26 +88,28 @@ async fn list_all<W: Write>(
         }
     }
     progress.clear();
+    if !begun && let Err(error) = renderer.begin() {
+        return Ok(Err(error));
+    }
     Ok(renderer.finish(total))
 }
 
 fn client(args: &ListArgs) -> Result<Recallr, Failure> {
-    let mut builder = match &args.api_key_file {
-        Some(path) => {
-            let key = std::fs::read_to_string(path).map_err(|error| {
-                Failure::usage(format!(
-                    "cannot read --api-key-file {}: {error}",
-                    path.display()
-                ))
-            })?;
-            let environment = |name: &str| match name {
-                recallr_ext::ENV_API_KEY => Some(key.trim().to_string()),
-                _ => std::env::var(name).ok(),
-            };
-            RecallrBuilder::from_env_with(environment)?
-        }
-        None => RecallrBuilder::from_env_with(|name| std::env::var(name).ok())?,
+    // The file's path is not echoed in errors: it might be the key itself,
+    // typed in the wrong place.
+    let key_from_file = match &args.api_key_file {
+        Some(path) => Some(std::fs::read_to_string(path).map_err(|error| {
+            Failure::usage(format!(
+                "cannot read the file given to --api-key-file: {error}"
+            ))
+        })?),
+        None => None,
     };
+    let lookup = |name: &str| match (&key_from_file, name) {
+        (Some(key), recallr_ext::ENV_API_KEY) => Some(key.trim().to_string()),
+        _ => std::env::var(name).ok(),
+    };
+    let mut builder = RecallrBuilder::from_env_with(lookup)?;
     if let Some(base_url) = &args.base_url {
         builder = builder.base_url(base_url);
     }

@@ -8,6 +8,7 @@ mod exit;
 mod list;
 mod render;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
@@ -27,13 +28,17 @@ fn main() -> ExitCode {
                 Shell::Zsh => clap_complete::Shell::Zsh,
                 Shell::Fish => clap_complete::Shell::Fish,
             };
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "recallr",
-                &mut std::io::stdout(),
-            );
-            ExitCode::SUCCESS
+            // Into a buffer first: `generate` panics on a write error.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "recallr", &mut script);
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(&script).and_then(|()| stdout.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(error) => {
+                    Failure::other(format!("cannot write the completion script: {error}")).report()
+                }
+            }
         }
         Command::Sessions(SessionsCommand::List(args)) => {
             let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -26,7 +26,8 @@ impl<W: Write> Renderer<W> {
         }
     }
 
-    /// One page, as the API returned it (`json` prints it verbatim).
+    /// One page: `json` prints the API's `SessionList` object with every
+    /// field it had, the other formats its sessions.
     pub fn page(mut self, page: &SessionList) -> io::Result<()> {
         if self.format == Format::Json {
             serde_json::to_writer(&mut self.out, page)?;

@@ -325,7 +325,7 @@ fn api_key_file_is_read() {
     assert_fails(
         &stub.recallr_with_env(&missing, &[]),
         2,
-        "cannot read --api-key-file",
+        "cannot read the file given to --api-key-file",
     );
 }
 
@@ -337,6 +337,15 @@ fn each_server_outcome_has_its_exit_code() {
         &[("RECALLR_API_KEY", "rai_wrong")],
     );
     assert_fails(&wrong_key, 3, "unauthorized");
+    // Nothing reaches stdout before the first page: no half JSON document.
+    let wrong_key_all = stub.recallr_with_env(
+        &list(&["--all", "--format", "json"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        &[("RECALLR_API_KEY", "rai_wrong")],
+    );
+    assert_fails(&wrong_key_all, 3, "unauthorized");
 
     let unknown = stub.recallr(&["sessions", "list", "--user", "nobody"]);
     assert_fails(&unknown, 4, "user not found");

@@ -51,6 +51,9 @@ struct Inner {
     base_url: String,
     project_id: Uuid,
     retry: RetryPolicy,
+    /// Kept only to scrub it from text the server sends back (a proxy may
+    /// echo request headers); never printed.
+    api_key: String,
 }
 
 impl fmt::Debug for Recallr {
@@ -78,7 +81,8 @@ impl Recallr {
     }
 
     /// The operations on one user's data. The id is sent percent-encoded as
-    /// one path segment, so any string is safe.
+    /// one path segment, so `/`, `?` and `#` are safe; `.` and `..` are
+    /// refused when a request is made, since URLs resolve them as steps.
     pub fn user(&self, custom_user_id: impl Into<String>) -> User {
         User {
             client: self.clone(),
@@ -102,6 +106,10 @@ impl Recallr {
 
     pub(crate) fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
+    }
+
+    pub(crate) fn api_key(&self) -> &str {
+        &self.inner.api_key
     }
 }
 
@@ -253,8 +261,14 @@ impl RecallrBuilder {
                 "no project ID: call .project_id() or set {ENV_PROJECT_ID}"
             ))
         })?;
-        let project_id = Uuid::parse_str(project_id.trim())
-            .map_err(|_| Error::config(format!("the project ID {project_id:?} is not a UUID")))?;
+        // The rejected value is not echoed: it may be the API key, passed in
+        // the wrong place.
+        let project_id = Uuid::parse_str(project_id.trim()).map_err(|_| {
+            Error::config(format!(
+                "the project ID is not a UUID (expected 36 characters such as {})",
+                Uuid::nil()
+            ))
+        })?;
         let base_url = normalize_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
         let headers = default_headers(
             &api_key,
@@ -284,6 +298,7 @@ impl RecallrBuilder {
                 base_url,
                 project_id,
                 retry: self.retry.unwrap_or_default(),
+                api_key: api_key.trim().to_string(),
             }),
         })
     }

@@ -180,6 +180,81 @@ impl Error {
         }
     }
 
+    /// The same error with every occurrence of `secret` in its text
+    /// replaced: a server or proxy may echo request headers in its body.
+    pub(crate) fn redact(self, secret: &str) -> Self {
+        if secret.is_empty() {
+            return self;
+        }
+        let clean = |text: String| {
+            if text.contains(secret) {
+                text.replace(secret, "<redacted>")
+            } else {
+                text
+            }
+        };
+        match self {
+            Error::Unauthorized { detail, request_id } => Error::Unauthorized {
+                detail: clean(detail),
+                request_id,
+            },
+            Error::UserNotFound { detail, request_id } => Error::UserNotFound {
+                detail: clean(detail),
+                request_id,
+            },
+            Error::Validation { issues, request_id } => Error::Validation {
+                issues: issues
+                    .into_iter()
+                    .map(|issue| ValidationIssue {
+                        loc: issue.loc.into_iter().map(clean).collect(),
+                        msg: clean(issue.msg),
+                        kind: clean(issue.kind),
+                    })
+                    .collect(),
+                request_id,
+            },
+            Error::RateLimited {
+                retry_after,
+                detail,
+                request_id,
+            } => Error::RateLimited {
+                retry_after,
+                detail: clean(detail),
+                request_id,
+            },
+            Error::Server {
+                status,
+                detail,
+                request_id,
+            } => Error::Server {
+                status,
+                detail: clean(detail),
+                request_id,
+            },
+            Error::UnexpectedStatus {
+                status,
+                detail,
+                request_id,
+            } => Error::UnexpectedStatus {
+                status,
+                detail: clean(detail),
+                request_id,
+            },
+            Error::Decode {
+                status,
+                message,
+                snippet,
+                truncated,
+            } => Error::Decode {
+                status,
+                message: clean(message),
+                snippet: clean(snippet),
+                truncated,
+            },
+            other => other,
+        }
+    }
+
     pub(crate) fn invalid_request(message: impl Into<String>) -> Self {
         Error::InvalidRequest {
             message: message.into(),
@@ -220,7 +295,7 @@ fn status_suffix(status: &Option<StatusCode>) -> String {
         .unwrap_or_default()
 }
 
-fn join_issues(issues: &[ValidationIssue]) -> String {
+pub(crate) fn join_issues(issues: &[ValidationIssue]) -> String {
     if issues.is_empty() {
         return "no details given".to_string();
     }

@@ -19,6 +19,9 @@
 //!
 //! So every session that exists for the whole walk is yielded exactly once,
 //! whatever inserts, deletes and status changes happen between fetches.
+//! This rests on the server's documented order (newest `created_at` first)
+//! and on equal timestamps keeping one relative order from request to
+//! request, as any deterministic tie-break gives.
 //! A run of fetches that yields nothing new is bounded ([`Error::NoProgress`]).
 
 use std::collections::{HashSet, VecDeque};
@@ -50,11 +53,12 @@ pub struct PagerStats {
     /// Pages received from the server (speculative fetches that were
     /// thrown away are not counted).
     pub pages_fetched: u64,
-    /// Pages fetched again, at an earlier offset, because the list shrank
-    /// ahead of the reader.
+    /// Pages that did not reach back to the last session yielded (the list
+    /// shrank ahead of the reader), so an earlier offset was fetched next.
     pub overlap_refetches: u64,
-    /// Sessions received that had been yielded already (beyond the one
-    /// deliberate overlap per page) and were dropped.
+    /// Sessions received that the walk had already passed (yielded, or
+    /// newer than the last one yielded), beyond the one deliberate overlap
+    /// per page, and were dropped.
     pub duplicates_dropped: u64,
     /// How often `total` differed from the previous page's.
     pub total_changes: u64,
@@ -120,7 +124,9 @@ impl Prefetcher {
     async fn get(&mut self, offset: u64) -> Result<SessionList, Error> {
         while let Some((queued, handle)) = self.queue.pop_front() {
             if queued == offset {
-                return handle.await.unwrap_or_else(|err| {
+                // Aborted if the stream is dropped while waiting for it.
+                let mut handle = AbortOnDrop(handle);
+                return (&mut handle.0).await.unwrap_or_else(|err| {
                     Err(Error::Connection {
                         message: format!("the task fetching offset {offset} failed: {err}"),
                     })
@@ -161,6 +167,14 @@ impl Prefetcher {
         for (_, handle) in self.queue.drain(..) {
             handle.abort();
         }
+    }
+}
+
+struct AbortOnDrop<T>(JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -349,7 +363,7 @@ impl Walker {
             self.done = true;
         } else if self.done {
             // max_items reached: nothing more to plan.
-        } else if last_passed && self.known_uncovered.is_some() {
+        } else if fresh.is_empty() && last_passed && self.known_uncovered.is_some() {
             // The whole page lies before the frontier: keep bisecting.
             self.known_covered = Some(overlap_offset);
             self.next_offset = match self.known_uncovered {

@@ -2,19 +2,21 @@
 
 use std::time::{Duration, SystemTime};
 
-use recallr_api::types::ListSessionsErrorBody;
+use recallr_api::types::{ErrorDetail, HttpValidationError};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-use crate::error::{Error, ValidationIssue, snippet};
+use crate::error::{Error, ValidationIssue, join_issues, snippet};
 
-/// The generated client's error for List Sessions.
-pub(crate) type GeneratedError = recallr_api::Error<ListSessionsErrorBody>;
+/// The generated client's error. The generator leaves error bodies to us
+/// (see `xtask/src/progenitor_input.rs`), so every non-2xx answer arrives
+/// whole, as `UnexpectedResponse`, with its status intact.
+pub(crate) type GeneratedError = recallr_api::Error<()>;
 
 /// Headers that carry a request id, in the order they are looked for.
 const REQUEST_ID_HEADERS: [&str; 2] = ["x-request-id", "request-id"];
 
-/// The most of an undocumented error body that is read to explain it.
+/// The most of an error body that is read to explain it.
 const ERROR_BODY_LIMIT: usize = 16 * 1024;
 
 /// What an error body said.
@@ -27,11 +29,7 @@ impl Detail {
     fn into_text(self) -> String {
         match self {
             Detail::Text(text) => text,
-            Detail::Issues(issues) => issues
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; "),
+            Detail::Issues(issues) => join_issues(&issues),
         }
     }
 
@@ -47,41 +45,38 @@ impl Detail {
     }
 }
 
-impl From<ListSessionsErrorBody> for Detail {
-    fn from(body: ListSessionsErrorBody) -> Self {
-        match body {
-            ListSessionsErrorBody::ErrorDetail(body) => Detail::Text(body.detail),
-            ListSessionsErrorBody::HttpValidationError(body) => Detail::Issues(
-                body.detail
-                    .into_iter()
-                    .map(|issue| ValidationIssue {
-                        loc: issue.loc.iter().map(ToString::to_string).collect(),
-                        msg: issue.msg,
-                        kind: issue.type_,
-                    })
-                    .collect(),
-            ),
-        }
+impl From<HttpValidationError> for Detail {
+    fn from(body: HttpValidationError) -> Self {
+        Detail::Issues(
+            body.detail
+                .into_iter()
+                .map(|issue| ValidationIssue {
+                    loc: issue.loc.iter().map(ToString::to_string).collect(),
+                    msg: issue.msg,
+                    kind: issue.type_,
+                })
+                .collect(),
+        )
     }
 }
 
-/// Converts the generated client's error, reading the body of an
-/// undocumented response (bounded) to explain it.
+/// Converts the generated client's error, reading an error body (bounded)
+/// to explain it.
 pub(crate) async fn convert(error: GeneratedError) -> Error {
     match error {
-        recallr_api::Error::ErrorResponse(response) => {
-            let status = response.status();
-            let headers = response.headers().clone();
-            from_status(status, &headers, Detail::from(response.into_inner()))
-        }
         recallr_api::Error::UnexpectedResponse(response) => {
             let status = response.status();
             let headers = response.headers().clone();
             match read_bounded(response).await {
-                Ok(body) => from_status(status, &headers, detail_of_unknown_body(&body)),
+                Ok(body) => from_status(status, &headers, detail_of_body(&body)),
                 Err(error) => from_reqwest(error),
             }
         }
+        recallr_api::Error::ErrorResponse(response) => from_status(
+            response.status(),
+            &response.headers().clone(),
+            Detail::Text("no body".to_string()),
+        ),
         recallr_api::Error::CommunicationError(error)
         | recallr_api::Error::InvalidUpgrade(error) => from_reqwest(error),
         recallr_api::Error::ResponseBodyError(error) => {
@@ -157,19 +152,20 @@ async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, reqwes
     Ok(body)
 }
 
-/// An undocumented status may still carry FastAPI's `{"detail": ...}`;
-/// otherwise (an HTML page from a proxy, say) keep a snippet.
-fn detail_of_unknown_body(body: &[u8]) -> Detail {
-    if let Ok(parsed) = serde_json::from_slice::<ListSessionsErrorBody>(body) {
-        return Detail::from(parsed);
+/// FastAPI's bodies (a 422's issue list, or `{"detail": "..."}`) decode
+/// with the generated types; any other body (an HTML page from a proxy, say)
+/// is kept as a snippet.
+fn detail_of_body(body: &[u8]) -> Detail {
+    if let Ok(validation) = serde_json::from_slice::<HttpValidationError>(body) {
+        return Detail::from(validation);
+    }
+    if let Ok(plain) = serde_json::from_slice::<ErrorDetail>(body) {
+        return Detail::Text(plain.detail);
     }
     if let Ok(serde_json::Value::Object(object)) = serde_json::from_slice(body)
         && let Some(detail) = object.get("detail")
     {
-        return Detail::Text(match detail {
-            serde_json::Value::String(text) => text.clone(),
-            other => other.to_string(),
-        });
+        return Detail::Text(detail.to_string());
     }
     let text = snippet(body);
     Detail::Text(if text.trim().is_empty() {
@@ -263,19 +259,23 @@ mod tests {
     }
 
     #[test]
-    fn unknown_bodies_are_explained() {
+    fn error_bodies_are_explained() {
         assert!(matches!(
-            detail_of_unknown_body(br#"{"detail": "nope"}"#),
+            detail_of_body(br#"{"detail": "nope"}"#),
             Detail::Text(text) if text == "nope"
         ));
         assert!(matches!(
-            detail_of_unknown_body(br#"{"detail": {"code": 7}}"#),
+            detail_of_body(br#"{"detail": [{"loc": ["query", "limit"], "msg": "too big", "type": "le"}]}"#),
+            Detail::Issues(issues) if issues.len() == 1 && issues[0].loc == ["query", "limit"]
+        ));
+        assert!(matches!(
+            detail_of_body(br#"{"detail": {"code": 7}}"#),
             Detail::Text(text) if text == r#"{"code":7}"#
         ));
         assert!(matches!(
-            detail_of_unknown_body(b"<html>bad gateway</html>"),
+            detail_of_body(b"<html>bad gateway</html>"),
             Detail::Text(text) if text == "<html>bad gateway</html>"
         ));
-        assert!(matches!(detail_of_unknown_body(b""), Detail::Text(text) if text == "no body"));
+        assert!(matches!(detail_of_body(b""), Detail::Text(text) if text == "no body"));
     }
 }

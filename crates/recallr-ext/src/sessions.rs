@@ -166,6 +166,12 @@ impl ListSessions {
         if self.user.is_empty() {
             return Err(Error::invalid_request("the user id is empty"));
         }
+        if self.user == "." || self.user == ".." {
+            return Err(Error::invalid_request(format!(
+                "the user id {:?} cannot be sent: URLs resolve it as a path step",
+                self.user
+            )));
+        }
         let page_size = match self.page_size.or(default_page_size) {
             Some(size) if !(1..=MAX_PAGE_SIZE).contains(&size) => {
                 return Err(Error::invalid_request(format!(
@@ -251,7 +257,7 @@ impl Query {
         }
         match request.send().await {
             Ok(page) => Ok(page.into_inner()),
-            Err(error) => Err(response::convert(error).await),
+            Err(error) => Err(response::convert(error).await.redact(self.client.api_key())),
         }
     }
 }

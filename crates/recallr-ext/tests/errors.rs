@@ -228,6 +228,37 @@ async fn an_undocumented_status_is_unexpected() {
 }
 
 #[tokio::test]
+async fn documented_statuses_with_bodies_that_are_not_json_keep_their_meaning() {
+    let html = [("content-type", "text/html")];
+    let unauthorized = answer_to(raw(401, &html, b"<html>denied</html>"))
+        .await
+        .expect_err("401");
+    assert!(
+        matches!(&unauthorized, Error::Unauthorized { detail, .. } if detail == "<html>denied</html>"),
+        "{unauthorized:?}"
+    );
+    let missing = answer_to(raw(404, &html, b"404 page not found"))
+        .await
+        .expect_err("404");
+    assert!(matches!(missing, Error::UserNotFound { .. }), "{missing:?}");
+    let limited = answer_to(raw(429, &[("retry-after", "7")], b"slow down"))
+        .await
+        .expect_err("429");
+    assert!(
+        matches!(limited, Error::RateLimited { retry_after: Some(wait), .. } if wait == Duration::from_secs(7)),
+        "{limited:?}"
+    );
+    let server = answer_to(raw(500, &html, b"<html>oops</html>"))
+        .await
+        .expect_err("500");
+    assert!(
+        matches!(&server, Error::Server { status, .. } if status.as_u16() == 500),
+        "{server:?}"
+    );
+    assert!(server.is_retryable());
+}
+
+#[tokio::test]
 async fn a_documented_error_with_a_request_id_keeps_it() {
     let fault = raw(
         401,
@@ -265,6 +296,8 @@ async fn bad_arguments_are_refused_before_sending() {
         ),
         (sessions().metadata(&"topic").send().await, "not a string"),
         (client.user("").sessions().send().await, "user id is empty"),
+        (client.user(".").sessions().send().await, "path step"),
+        (client.user("..").sessions().send().await, "path step"),
     ];
     for (result, expected) in cases {
         match result {

@@ -55,7 +55,7 @@ async fn live_walk_is_ordered_and_unique() {
 }
 
 #[tokio::test]
-#[ignore = "talks to the real API; needs RECALLR_API_KEY and RECALLR_PROJECT_ID"]
+#[ignore = "talks to the real API; needs RECALLR_API_KEY, RECALLR_PROJECT_ID and RECALLR_TEST_USER"]
 async fn live_unknown_user_is_not_found() {
     let (client, _) = live_client();
     let error = client

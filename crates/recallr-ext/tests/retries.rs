@@ -22,6 +22,17 @@ async fn every_transient_fault_is_retried() {
         Fault::TruncateBody,
         Fault::Delay(Duration::from_secs(5)),
         Fault::RateLimited(RetryAfter::Seconds(0)),
+        // Bodies that are not the documented JSON keep their status.
+        Fault::Raw {
+            status: 429,
+            headers: vec![("retry-after".to_string(), "0".to_string())],
+            body: b"Too Many Requests".to_vec(),
+        },
+        Fault::Raw {
+            status: 500,
+            headers: vec![("content-type".to_string(), "text/html".to_string())],
+            body: b"<html>Internal Server Error</html>".to_vec(),
+        },
     ];
     for fault in faults {
         let server = start(store_with(20)).await;
@@ -58,6 +69,31 @@ async fn retry_after_as_an_http_date_is_honoured() {
         .await
         .expect("retried after the date");
     assert_eq!(server.request_count(), 2);
+}
+
+#[tokio::test]
+async fn an_http_date_beyond_the_cap_is_read_and_refused() {
+    let server = start(store_with(3)).await;
+    let later = SystemTime::now() + Duration::from_secs(600);
+    server.push_faults([Fault::RateLimited(RetryAfter::HttpDate(later))]);
+    let client = builder(&server)
+        .retry_policy(quick_retries(3).max_retry_after(Duration::from_secs(60)))
+        .build()
+        .expect("valid");
+    let error = client.user(USER).sessions().send().await.expect_err("429");
+    let Error::RateLimited {
+        retry_after: Some(wait),
+        ..
+    } = error
+    else {
+        panic!("expected RateLimited with a wait, got {error:?}");
+    };
+    // HTTP-dates have whole seconds, and a moment passed since `later`.
+    assert!(
+        wait > Duration::from_secs(590) && wait <= Duration::from_secs(600),
+        "{wait:?}"
+    );
+    assert_eq!(server.request_count(), 1, "no sleep beyond the cap");
 }
 
 #[tokio::test]

@@ -72,6 +72,25 @@ async fn the_key_never_leaks_into_logs_errors_or_debug_output() {
     texts.push(error.to_string());
     texts.push(format!("{error:?}"));
 
+    // A proxy that echoes the request's headers in its error page.
+    server.push_faults([recallr_stub::Fault::Raw {
+        status: 502,
+        headers: vec![("content-type".to_string(), "text/plain".to_string())],
+        body: format!("bad gateway; request had x-recallr-api-key: {key}").into_bytes(),
+    }]);
+    let echoed = builder(&server)
+        .retry_policy(recallr_ext::RetryPolicy::none())
+        .build()
+        .expect("valid")
+        .user(USER)
+        .sessions()
+        .send()
+        .await
+        .expect_err("502");
+    assert!(echoed.to_string().contains("<redacted>"), "{echoed}");
+    texts.push(echoed.to_string());
+    texts.push(format!("{echoed:?}"));
+
     let wrong_key = "rai_wrong_key_for_test";
     let unauthorized = builder(&server)
         .api_key(wrong_key)

@@ -291,6 +291,13 @@ impl Walker {
     fn step_back_from(&mut self, offset: u64, page: &SessionList) {
         self.unproductive += 1;
         self.update_stats(|stats| stats.overlap_refetches += 1);
+        // An offset once known to cover the frontier no longer does: the
+        // list changed under the search, so start it afresh from here.
+        if self.known_covered.is_some_and(|covered| covered >= offset) {
+            self.known_covered = None;
+            self.known_uncovered = None;
+            self.step_back = 1;
+        }
         let uncovered = self
             .known_uncovered
             .map_or(offset, |known| known.min(offset));

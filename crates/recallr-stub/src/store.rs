@@ -5,7 +5,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use chrono::{DateTime, Utc};
 use recallr_api::types::{SessionInfo, SessionStatus};
@@ -69,6 +69,10 @@ pub(crate) struct UserSessions {
     /// on the first change by id, so loading a million sessions does not
     /// pay for it.
     created: Option<HashMap<Uuid, DateTime<Utc>>>,
+    /// Sessions per status, counted by the first status-filtered request
+    /// after a change, so that such requests stop scanning once their page
+    /// is full instead of scanning everything to count `total`.
+    status_counts: OnceLock<HashMap<SessionStatus, u64>>,
 }
 
 impl UserSessions {
@@ -94,6 +98,7 @@ impl UserSessions {
         Self {
             sorted,
             created: None,
+            status_counts: OnceLock::new(),
         }
     }
 
@@ -114,6 +119,7 @@ impl UserSessions {
 
     fn insert(&mut self, record: Record) {
         self.remove(record.session_id);
+        self.status_counts = OnceLock::new();
         self.index().insert(record.session_id, record.created_at);
         let at = match self.position(key(&record)) {
             Ok(at) | Err(at) => at,
@@ -123,24 +129,32 @@ impl UserSessions {
 
     fn remove(&mut self, id: Uuid) -> Option<Arc<Record>> {
         let created_at = self.index().remove(&id)?;
+        self.status_counts = OnceLock::new();
         let at = self.position((created_at, id)).ok()?;
         Some(self.sorted.remove(at))
     }
 
+    /// The session, for a change (of status) that keeps its place.
     fn get_mut(&mut self, id: Uuid) -> Option<&mut Arc<Record>> {
         let created_at = *self.index().get(&id)?;
+        self.status_counts = OnceLock::new();
         let at = self.position((created_at, id)).ok()?;
         self.sorted.get_mut(at)
     }
 
     /// The page at `offset` of at most `limit` matches, and the number of
-    /// matches. Unfiltered pages are slices; filtered ones scan.
+    /// matches. Unfiltered pages are slices; status-filtered ones scan until
+    /// the page is full (the total comes from per-status counts); pages with
+    /// a metadata filter scan everything.
     fn page(&self, filter: &Filter, offset: u64, limit: usize) -> (Vec<Arc<Record>>, u64) {
         let offset = usize::try_from(offset).unwrap_or(usize::MAX);
         if filter.is_empty() {
             let start = offset.min(self.sorted.len());
             let end = start.saturating_add(limit).min(self.sorted.len());
             return (self.sorted[start..end].to_vec(), self.sorted.len() as u64);
+        }
+        if filter.metadata.is_none() {
+            return self.status_page(filter, offset, limit);
         }
         let mut page = Vec::with_capacity(limit.min(self.sorted.len()));
         let mut total: usize = 0;
@@ -153,6 +167,32 @@ impl UserSessions {
             }
         }
         (page, total as u64)
+    }
+
+    fn status_page(&self, filter: &Filter, offset: usize, limit: usize) -> (Vec<Arc<Record>>, u64) {
+        let counts = self.status_counts.get_or_init(|| {
+            let mut counts = HashMap::new();
+            for record in &self.sorted {
+                *counts.entry(record.status.clone()).or_insert(0) += 1;
+            }
+            counts
+        });
+        let mut statuses = filter.statuses.clone();
+        statuses.sort();
+        statuses.dedup();
+        let total = statuses
+            .iter()
+            .map(|status| counts.get(status).copied().unwrap_or(0))
+            .sum();
+        let page = self
+            .sorted
+            .iter()
+            .filter(|record| filter.matches(record))
+            .skip(offset)
+            .take(limit)
+            .cloned()
+            .collect();
+        (page, total)
     }
 }
 
@@ -483,6 +523,50 @@ mod tests {
             .iter()
             .map(|s| s.session_id.as_u128())
             .collect()
+    }
+
+    #[test]
+    fn status_filtered_totals_follow_every_change() {
+        let store = Store::new();
+        for id in 0..10_u128 {
+            let status = if id % 2 == 0 {
+                SessionStatus::Pending
+            } else {
+                SessionStatus::Failed
+            };
+            store.insert(
+                "u",
+                session_with_id(Uuid::from_u128(id), at(id as i64), status, Value::Null),
+            );
+        }
+        let pending = Filter {
+            statuses: vec![SessionStatus::Pending, SessionStatus::Pending],
+            metadata: None,
+        };
+        let page = |offset| store.page("u", &pending, offset, 2).unwrap_or_default();
+        let (first, total) = page(0);
+        assert_eq!(total, 5, "a repeated status counts once");
+        let first: Vec<u128> = first.iter().map(|r| r.session_id.as_u128()).collect();
+        assert_eq!(first, [8, 6]);
+        assert_eq!(page(4).0.len(), 1);
+        assert!(page(5).0.is_empty());
+
+        assert!(store.set_status("u", Uuid::from_u128(1), SessionStatus::Pending));
+        assert_eq!(page(0).1, 6);
+        assert!(store.delete("u", Uuid::from_u128(8)));
+        assert_eq!(page(0).1, 5);
+        store.insert(
+            "u",
+            session_with_id(
+                Uuid::from_u128(20),
+                at(99),
+                SessionStatus::Pending,
+                Value::Null,
+            ),
+        );
+        let (first, total) = page(0);
+        assert_eq!(total, 6);
+        assert_eq!(first[0].session_id.as_u128(), 20);
     }
 
     #[test]

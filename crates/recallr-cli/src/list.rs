@@ -98,15 +98,22 @@ fn client(args: &ListArgs) -> Result<Recallr, Failure> {
     // The file's path is not echoed in errors: it might be the key itself,
     // typed in the wrong place.
     let key_from_file = match &args.api_key_file {
-        Some(path) => Some(std::fs::read_to_string(path).map_err(|error| {
-            Failure::usage(format!(
-                "cannot read the file given to --api-key-file: {error}"
-            ))
-        })?),
+        Some(path) => {
+            let key = std::fs::read_to_string(path).map_err(|error| {
+                Failure::usage(format!(
+                    "cannot read the file given to --api-key-file: {error}"
+                ))
+            })?;
+            let key = key.trim().to_string();
+            if key.is_empty() {
+                return Err(Failure::usage("the file given to --api-key-file is empty"));
+            }
+            Some(key)
+        }
         None => None,
     };
     let lookup = |name: &str| match (&key_from_file, name) {
-        (Some(key), recallr_ext::ENV_API_KEY) => Some(key.trim().to_string()),
+        (Some(key), recallr_ext::ENV_API_KEY) => Some(key.clone()),
         _ => std::env::var(name).ok(),
     };
     let mut builder = RecallrBuilder::from_env_with(lookup)?;

@@ -320,6 +320,16 @@ fn api_key_file_is_read() {
     let output = stub.recallr_with_env(&args, &[]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(ndjson(&output).len(), 1);
+    let empty_file = dir.path().join("empty");
+    std::fs::write(&empty_file, "\n").expect("writable");
+    let empty_path = empty_file.to_string_lossy().into_owned();
+    let empty = list(&["--api-key-file", &empty_path]);
+    let empty: Vec<&str> = empty.iter().map(String::as_str).collect();
+    assert_fails(
+        &stub.recallr_with_env(&empty, &[]),
+        2,
+        "the file given to --api-key-file is empty",
+    );
     let missing = list(&["--api-key-file", "/nonexistent/key"]);
     let missing: Vec<&str> = missing.iter().map(String::as_str).collect();
     assert_fails(

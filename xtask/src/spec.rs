@@ -6,6 +6,11 @@ use openapiv3::OpenAPI;
 
 use crate::error::XtaskError;
 
+/// The keys of a path item that hold operations, in OpenAPI's order.
+pub(crate) const OPERATION_METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
 /// A spec read from disk: the parsed document and the exact bytes it came
 /// from (the generated header records their SHA-256).
 #[derive(Debug, Clone)]

@@ -13,9 +13,7 @@ use super::{Differ, capitalized};
 use crate::error::XtaskError;
 use crate::json_pointer;
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::spec::OPERATION_METHODS as METHODS;
 
 fn operation<'a>(item: &'a PathItem, method: &str) -> Option<&'a Operation> {
     match method {
@@ -481,18 +479,38 @@ impl<'a> Differ<'a> {
                 );
                 continue;
             };
-            if let (Some(old_schema), Some(new_schema)) =
-                (content_schema(old_media), content_schema(new_media))
-            {
-                let place = Place::new(
-                    json_pointer::push(&json_pointer::push(&old_content, media_type), "schema"),
-                    json_pointer::push(&json_pointer::push(&new_content, media_type), "schema"),
-                    "the request body".to_string(),
-                );
-                self.schema(Subject::RequestBody, old_schema, new_schema, &place)?;
-            }
+            self.media_schema(
+                Subject::RequestBody,
+                (&old_content, old_media),
+                (&new_content, new_media),
+                media_type,
+                "the request body".to_string(),
+            )?;
         }
         Ok(())
+    }
+
+    /// Compares the schemas of `media_type`, present on both sides under
+    /// the `content` maps at the given pointers.
+    fn media_schema(
+        &mut self,
+        subject: Subject,
+        (old_content, old_media): (&str, &'a MediaType),
+        (new_content, new_media): (&str, &'a MediaType),
+        media_type: &str,
+        label: String,
+    ) -> Result<(), XtaskError> {
+        let (Some(old_schema), Some(new_schema)) =
+            (content_schema(old_media), content_schema(new_media))
+        else {
+            return Ok(());
+        };
+        let place = Place::new(
+            json_pointer::push(&json_pointer::push(old_content, media_type), "schema"),
+            json_pointer::push(&json_pointer::push(new_content, media_type), "schema"),
+            label,
+        );
+        self.schema(subject, old_schema, new_schema, &place)
     }
 
     fn responses(
@@ -545,16 +563,13 @@ impl<'a> Differ<'a> {
                     );
                     continue;
                 };
-                if let (Some(old_schema), Some(new_schema)) =
-                    (content_schema(old_media), content_schema(new_media))
-                {
-                    let place = Place::new(
-                        json_pointer::push(&json_pointer::push(&old_content, media_type), "schema"),
-                        json_pointer::push(&json_pointer::push(&new_content, media_type), "schema"),
-                        format!("the `{status}` response body"),
-                    );
-                    self.schema(Subject::Response, old_schema, new_schema, &place)?;
-                }
+                self.media_schema(
+                    Subject::Response,
+                    (&old_content, old_media),
+                    (&new_content, new_media),
+                    media_type,
+                    format!("the `{status}` response body"),
+                )?;
             }
         }
         Ok(())

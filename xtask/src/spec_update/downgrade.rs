@@ -31,6 +31,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::json_pointer;
+use crate::spec::OPERATION_METHODS as METHODS;
 
 /// Schema keywords of JSON Schema 2020-12 that OpenAPI 3.0 cannot express.
 pub const NO_3_0_FORM: &[&str] = &[
@@ -59,10 +60,6 @@ pub const NO_3_0_FORM: &[&str] = &[
     "contentEncoding",
     "contentMediaType",
     "contentSchema",
-];
-
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
 /// Keys beside a `$ref` that only document it.

@@ -10,9 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::json_pointer;
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::spec::OPERATION_METHODS as METHODS;
 
 /// The component sections whose entries are kept only when reached.
 const SECTIONS: [&str; 10] = [

@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{USER, builder, client, quick_retries, raw, start, store_with};
+use common::{USER, builder, client, first_page, quick_retries, raw, start, store_with};
 use recallr_ext::{Error, RetryPolicy, SessionStatus};
 use recallr_stub::{Fault, RetryAfter};
 
@@ -13,15 +13,12 @@ use recallr_stub::{Fault, RetryAfter};
 async fn answer_to(fault: Fault) -> Result<recallr_ext::SessionList, Error> {
     let server = start(store_with(30)).await;
     server.push_faults([fault]);
-    builder(&server)
-        .timeout(Duration::from_secs(1))
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("valid")
-        .user(USER)
-        .sessions()
-        .send()
-        .await
+    first_page(
+        builder(&server)
+            .timeout(Duration::from_secs(1))
+            .retry_policy(RetryPolicy::none()),
+    )
+    .await
 }
 
 #[tokio::test]

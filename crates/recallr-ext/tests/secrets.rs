@@ -5,7 +5,7 @@ mod common;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use common::{USER, builder, quick_retries, start, store_with};
+use common::{USER, builder, first_page, quick_retries, raw, start, store_with};
 use futures::TryStreamExt;
 use recallr_stub::Fault;
 use tracing_subscriber::fmt::format::FmtSpan;
@@ -73,18 +73,9 @@ async fn the_key_never_leaks_into_logs_errors_or_debug_output() {
     texts.push(format!("{error:?}"));
 
     // A proxy that echoes the request's headers in its error page.
-    server.push_faults([recallr_stub::Fault::Raw {
-        status: 502,
-        headers: vec![("content-type".to_string(), "text/plain".to_string())],
-        body: format!("bad gateway; request had x-recallr-api-key: {key}").into_bytes(),
-    }]);
-    let echoed = builder(&server)
-        .retry_policy(recallr_ext::RetryPolicy::none())
-        .build()
-        .expect("valid")
-        .user(USER)
-        .sessions()
-        .send()
+    let echo = format!("bad gateway; request had x-recallr-api-key: {key}");
+    server.push_faults([raw(502, &[("content-type", "text/plain")], echo.as_bytes())]);
+    let echoed = first_page(builder(&server).retry_policy(recallr_ext::RetryPolicy::none()))
         .await
         .expect_err("502");
     assert!(echoed.to_string().contains("<redacted>"), "{echoed}");
@@ -92,13 +83,7 @@ async fn the_key_never_leaks_into_logs_errors_or_debug_output() {
     texts.push(format!("{echoed:?}"));
 
     let wrong_key = "rai_wrong_key_for_test";
-    let unauthorized = builder(&server)
-        .api_key(wrong_key)
-        .build()
-        .expect("valid")
-        .user(USER)
-        .sessions()
-        .send()
+    let unauthorized = first_page(builder(&server).api_key(wrong_key))
         .await
         .expect_err("401");
     texts.push(unauthorized.to_string());

@@ -33,6 +33,19 @@ pub fn builder(server: &StubServer) -> RecallrBuilder {
         .retry_policy(quick_retries(2))
 }
 
+/// Builds the client and fetches one page of `USER`'s sessions.
+pub async fn first_page(
+    builder: RecallrBuilder,
+) -> Result<recallr_ext::SessionList, recallr_ext::Error> {
+    builder
+        .build()
+        .expect("a valid configuration")
+        .user(USER)
+        .sessions()
+        .send()
+        .await
+}
+
 pub fn client(server: &StubServer) -> Recallr {
     builder(server).build().expect("a valid configuration")
 }

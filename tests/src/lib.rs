@@ -5,6 +5,12 @@
 
 use std::path::PathBuf;
 
+// The README's Rust examples compile (and those not marked `no_run` run) as
+// doctests of this crate, so the README cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 /// The workspace root (the parent of this crate).
 pub fn workspace_root() -> PathBuf {
     let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -14,10 +20,10 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or(manifest_dir)
 }
 
-/// `../shared/api/` beside the checkout: the vendor's reference page and
-/// `NOTES.md`, the sources of truth about the API.
-pub fn shared_api_dir() -> PathBuf {
-    workspace_root().join("..").join("shared").join("api")
+/// `openapi/vendor/`: the vendor's reference material, copied into the
+/// repository with its provenance (see the README there).
+pub fn vendor_dir() -> PathBuf {
+    workspace_root().join("openapi").join("vendor")
 }
 
 /// The committed spec, parsed with `openapiv3`.
@@ -39,13 +45,7 @@ pub fn committed_spec() -> openapiv3::OpenAPI {
 /// # Panics
 /// When the page is missing or has no JSON sample: a test failure by design.
 pub fn vendor_sample_response() -> serde_json::Value {
-    let dir = shared_api_dir();
-    let page = std::fs::read_dir(&dir)
-        .unwrap_or_else(|err| panic!("cannot list {}: {err}", dir.display()))
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .find(|path| path.extension().is_some_and(|ext| ext == "txt"))
-        .unwrap_or_else(|| panic!("no vendor reference page (*.txt) in {}", dir.display()));
+    let page = vendor_dir().join("list-sessions-page.txt");
     let text = std::fs::read_to_string(&page)
         .unwrap_or_else(|err| panic!("cannot read {}: {err}", page.display()));
     let start = text

@@ -8,10 +8,16 @@
 //! benchmark is a criterion bench (`benches/decode.rs`) whose results the
 //! run reads. The report is a Markdown file with every figure, ratio and
 //! goal.
+//!
+//! The runner and the modules it alone uses are Linux-only (child processes
+//! tied to the runner with `prctl`, CPU time from `/proc`); the clients, the
+//! fixtures and the decode bench build everywhere.
 
 #![warn(missing_docs)]
 
+#[cfg(target_os = "linux")]
 pub mod codegen_time;
+#[cfg(target_os = "linux")]
 pub mod cpu;
 pub mod decode_results;
 pub mod error;
@@ -19,16 +25,23 @@ pub mod ext_client;
 pub mod fixture;
 pub mod latency;
 pub mod machine;
+#[cfg(target_os = "linux")]
 pub mod memory;
 pub mod plan;
+#[cfg(target_os = "linux")]
 pub mod process;
+#[cfg(target_os = "linux")]
 pub mod python_sdk;
 pub mod raw_client;
+#[cfg(target_os = "linux")]
 pub mod report;
+#[cfg(target_os = "linux")]
 pub mod runner;
 pub mod scale;
 pub mod stats;
+#[cfg(target_os = "linux")]
 pub mod stub_process;
+#[cfg(target_os = "linux")]
 pub mod throughput;
 
 pub use error::BenchError;

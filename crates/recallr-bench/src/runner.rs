@@ -44,10 +44,18 @@ impl Binaries {
     fn find(bin_dir: &Path) -> Result<Self, BenchError> {
         let find = |name: &str, package: &str| -> Result<PathBuf, BenchError> {
             let path = bin_dir.join(name);
+            // The stub's binary needs its `cli` feature.
+            let features = if package == "recallr-stub" {
+                " --features cli"
+            } else {
+                ""
+            };
             process::require_executable(
                 name,
                 &path,
-                &format!("build it with `cargo build --release -p {package}`, or pass --bin-dir"),
+                &format!(
+                    "build it with `cargo build --release -p {package}{features}`, or pass --bin-dir"
+                ),
             )?;
             Ok(path)
         };

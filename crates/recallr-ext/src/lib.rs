@@ -41,6 +41,11 @@
 
 #![warn(missing_docs)]
 
+// The README's examples compile and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 mod client;
 mod error;
 mod pager;
@@ -54,6 +59,12 @@ pub use client::{
 };
 pub use error::{Error, SNIPPET_LEN, ValidationIssue};
 pub use pager::{MAX_UNPRODUCTIVE_FETCHES, Page, PagerStats, SessionItems, SessionPages};
+/// The generated request and response types, for what the re-exports
+/// above do not name.
+pub use recallr_api::types;
 pub use recallr_api::types::{SessionInfo, SessionList, SessionStatus};
+/// The HTTP client crate that [`RecallrBuilder::http_client`] takes a
+/// client of, at the version this crate is built with.
+pub use reqwest;
 pub use retry::RetryPolicy;
 pub use sessions::{ListSessions, MAX_CONCURRENCY, MAX_PAGE_SIZE};

@@ -29,7 +29,7 @@ venv="$(cd "$venv" && pwd)" # absolute: the checks run from a scratch directory
     -r "$here/requirements.txt"
 
 step "cargo build -p recallr-stub"
-cargo build --locked --quiet -p recallr-stub --bin recallr-stub
+cargo build --locked --quiet -p recallr-stub --features cli --bin recallr-stub
 target_dir="$(cargo metadata --format-version 1 --no-deps --locked |
     "$venv/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
 stub="$target_dir/debug/recallr-stub"

@@ -31,6 +31,12 @@
 
 #![warn(missing_docs)]
 
+// The README's examples compile and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
+#[cfg(feature = "cli")]
 pub mod cli;
 mod error;
 mod faults;

@@ -1,4 +1,4 @@
-//! Every documented fact about List Sessions (`../shared/api/`) is in the
+//! Every documented fact about List Sessions (`openapi/vendor/`) is in the
 //! committed spec: a careless edit to the spec fails here.
 
 use openapiv3::{

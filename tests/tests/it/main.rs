@@ -1,0 +1,9 @@
+//! The workspace's cross-crate tests, in one test binary (one link of the
+//! whole dependency tree instead of one per file).
+
+mod decoding;
+mod drift;
+mod json_schema;
+mod self_contained;
+mod spec_facts;
+mod wire_format;

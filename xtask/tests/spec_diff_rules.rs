@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use xtask::spec_diff::{self, Change, Rule};
+use xtask::spec_diff::{self, Change, Reach, Rule};
 
 #[derive(Debug, PartialEq, Eq, Deserialize)]
 struct Expected {
@@ -179,7 +179,7 @@ fn recursive_schemas_are_compared_without_looping() {
 }
 
 #[test]
-fn a_change_in_a_referenced_schema_is_reported_where_it_is_used() {
+fn a_change_in_a_component_two_places_reach_is_reported_once_with_both() {
     let schemas = |maximum: u64| {
         serde_json::json!({
             "Page": {"type": "object", "properties": {"first": {"$ref": "#/components/schemas/Count"},
@@ -192,19 +192,153 @@ fn a_change_in_a_referenced_schema_is_reported_where_it_is_used() {
         &returning("Page", schemas(10)),
         &returning("Page", schemas(20)),
     );
-    let pointers: Vec<String> = pair
-        .diff()
-        .expect("references resolve")
-        .into_iter()
-        .map(|change| change.pointer)
-        .collect();
+    let changes = pair.diff().expect("references resolve");
+    let [change] = changes.as_slice() else {
+        panic!("one change expected: {changes:?}");
+    };
+    // The component is the one the chain of references ends at.
+    assert_eq!(change.pointer, "/components/schemas/Integer/maximum");
     assert_eq!(
-        pointers,
-        [
-            format!("{BODY}/properties/first/maximum"),
-            format!("{BODY}/properties/last/maximum")
-        ]
+        change.reach,
+        Some(Reach {
+            count: 2,
+            places: vec![
+                format!("{BODY}/properties/first"),
+                format!("{BODY}/properties/last")
+            ],
+        })
     );
+    assert!(
+        change
+            .message
+            .starts_with("The `maximum` bound of component `Integer`"),
+        "{}",
+        change.message
+    );
+}
+
+#[test]
+fn a_change_in_a_component_one_place_reaches_is_reported_there() {
+    let schemas = |maximum: u64| {
+        serde_json::json!({
+            "Page": {"type": "object", "properties": {"first": {"$ref": "#/components/schemas/Count"}}},
+            "Count": {"type": "integer", "maximum": maximum}
+        })
+    };
+    let pair = Pair::new(
+        &returning("Page", schemas(10)),
+        &returning("Page", schemas(20)),
+    );
+    let changes = pair.diff().expect("references resolve");
+    let found: Vec<(&str, Option<&Reach>)> = changes
+        .iter()
+        .map(|change| (change.pointer.as_str(), change.reach.as_ref()))
+        .collect();
+    let expected = format!("{BODY}/properties/first/maximum");
+    assert_eq!(found, [(expected.as_str(), None)]);
+}
+
+#[test]
+fn a_wrapper_beside_a_shared_reference_is_judged_where_it_is() {
+    // `first` becomes nullable through an allOf wrapper: that is a fact of
+    // the property, not of the component `last` shares.
+    let schemas = |wrapped: bool| {
+        let first = if wrapped {
+            serde_json::json!({"allOf": [{"$ref": "#/components/schemas/Count"}], "nullable": true})
+        } else {
+            serde_json::json!({"$ref": "#/components/schemas/Count"})
+        };
+        serde_json::json!({
+            "Page": {"type": "object", "properties": {"first": first,
+                "last": {"$ref": "#/components/schemas/Count"}}},
+            "Count": {"type": "integer"}
+        })
+    };
+    let pair = Pair::new(
+        &returning("Page", schemas(false)),
+        &returning("Page", schemas(true)),
+    );
+    let changes = pair.diff().expect("references resolve");
+    let found: Vec<(Rule, &str, Option<&Reach>)> = changes
+        .iter()
+        .map(|change| (change.rule, change.pointer.as_str(), change.reach.as_ref()))
+        .collect();
+    let expected = format!("{BODY}/properties/first/nullable");
+    assert_eq!(
+        found,
+        [(
+            Rule::ResponsePropertyBecameNullable,
+            expected.as_str(),
+            None
+        )]
+    );
+}
+
+/// Components `N0`..`N{depth}`, each but the last holding two references
+/// to the next (so `2^depth` paths reach the last); the last's `leaf` has
+/// type `leaf`.
+fn chain(depth: usize, leaf: &str) -> serde_json::Value {
+    let mut schemas = serde_json::Map::new();
+    for index in 0..depth {
+        let next = format!("#/components/schemas/N{}", index + 1);
+        schemas.insert(
+            format!("N{index}"),
+            serde_json::json!({"type": "object", "properties": {
+                "a": {"$ref": next}, "b": {"$ref": next}}}),
+        );
+    }
+    schemas.insert(
+        format!("N{depth}"),
+        serde_json::json!({"type": "object", "properties": {"leaf": {"type": leaf}}}),
+    );
+    returning("N0", serde_json::Value::Object(schemas))
+}
+
+/// Diffs `old` and `new` on another thread, failing if it takes longer than
+/// a bound no linear walk comes near (an exponential one never ends).
+fn diff_within_bound(old: serde_json::Value, new: serde_json::Value) -> Vec<Change> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let result = Pair::new(&old, &new).diff().map_err(|err| err.to_string());
+        // The receiver is gone only once the test has failed already.
+        let _ = sender.send(result);
+    });
+    receiver
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the diff finishes in time: the walk is linear, not exponential")
+        .expect("the documents resolve")
+}
+
+#[test]
+fn a_chain_of_doubly_referenced_components_40_deep_is_diffed_in_linear_time() {
+    const DEPTH: usize = 40;
+    let same = diff_within_bound(chain(DEPTH, "integer"), chain(DEPTH, "integer"));
+    assert_eq!(same, []);
+
+    let changes = diff_within_bound(chain(DEPTH, "integer"), chain(DEPTH, "string"));
+    let [change] = changes.as_slice() else {
+        panic!("the changed leaf is reported once: {changes:?}");
+    };
+    assert_eq!(change.rule, Rule::ResponsePropertyTypeChanged);
+    assert_eq!(
+        change.pointer,
+        format!("/components/schemas/N{DEPTH}/properties/leaf")
+    );
+    let reach = change
+        .reach
+        .as_ref()
+        .expect("the change says who reaches it");
+    assert_eq!(reach.count, 1 << DEPTH);
+    // The first places, in walk order: through `a` every time, then `b` last.
+    let through = |last: &str| {
+        format!(
+            "{BODY}{}/properties/{last}",
+            "/properties/a".repeat(DEPTH - 1)
+        )
+    };
+    assert_eq!(reach.places.len(), spec_diff::REACH_EXAMPLES);
+    assert_eq!(reach.places[0], through("a"));
+    assert_eq!(reach.places[1], through("b"));
 }
 
 #[test]

@@ -157,3 +157,70 @@ fn unreadable_inputs_exit_two() {
         "OpenAPI 3.1.0 is not supported",
     );
 }
+
+/// Runs the xtask with `args`, its standard output a pipe whose reading end
+/// is closed before it starts, so every write meets a broken pipe whatever
+/// the timing (as `| head -1` does once it has its line).
+fn into_a_closed_pipe(args: &[&std::ffi::OsStr]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("the xtask binary runs")
+}
+
+/// Ended quietly: the exit code the command would have had anyway, and
+/// nothing on stderr (no panic, no error about the pipe).
+fn assert_quiet(output: &Output, code: i32) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(code), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[test]
+fn a_reader_that_stops_reading_ends_every_command_quietly() {
+    let old = fixture("request-range-tightened", "old");
+    let new = fixture("request-range-tightened", "new");
+    for format in ["text", "json"] {
+        let args = ["spec", "diff", "--format", format].map(std::ffi::OsStr::new);
+        let output = into_a_closed_pipe(&[&args[..], &[old.as_os_str(), new.as_os_str()]].concat());
+        assert_quiet(&output, 0);
+    }
+    // The exit code still says what was found.
+    let output = into_a_closed_pipe(&[
+        "spec".as_ref(),
+        "diff".as_ref(),
+        old.as_os_str(),
+        new.as_os_str(),
+        "--fail-on".as_ref(),
+        "breaking".as_ref(),
+    ]);
+    assert_quiet(&output, 1);
+
+    // `spec update`'s report, in a dry run against a copy of the spec.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let spec = dir.path().join("recallr.json");
+    std::fs::copy(xtask::paths::spec(), &spec).expect("the spec copies");
+    let upstream =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fastapi_openapi.json");
+    let output = into_a_closed_pipe(&[
+        "spec".as_ref(),
+        "update".as_ref(),
+        "--dry-run".as_ref(),
+        "--from".as_ref(),
+        upstream.as_os_str(),
+        "--spec".as_ref(),
+        spec.as_os_str(),
+        "--provenance".as_ref(),
+        dir.path().join("provenance.json").as_os_str(),
+        "--out".as_ref(),
+        dir.path().join("lib.rs").as_os_str(),
+    ]);
+    assert_quiet(&output, 0);
+
+    let output = into_a_closed_pipe(&["codegen".as_ref(), "--check".as_ref()]);
+    assert_quiet(&output, 0);
+}

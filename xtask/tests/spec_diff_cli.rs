@@ -4,11 +4,26 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn fixture(rule: &str, side: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/diff")
-        .join(rule)
-        .join(format!("{side}.json"))
+// Each test binary uses part of the shared fixture module.
+#[allow(dead_code)]
+mod spec_diff_fixture;
+
+/// The old and the new document of `rule`'s fixture, as files in a temp dir
+/// that lives as long as the value.
+struct Documents {
+    _dir: tempfile::TempDir,
+    old: PathBuf,
+    new: PathBuf,
+}
+
+fn documents(rule: &str) -> Documents {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (old, new) = spec_diff_fixture::load(rule).write_documents(dir.path());
+    Documents {
+        _dir: dir,
+        old,
+        new,
+    }
 }
 
 fn diff(old: &Path, new: &Path, extra: &[&str]) -> Output {
@@ -22,7 +37,8 @@ fn diff(old: &Path, new: &Path, extra: &[&str]) -> Output {
 }
 
 fn diff_fixture(rule: &str, extra: &[&str]) -> Output {
-    diff(&fixture(rule, "old"), &fixture(rule, "new"), extra)
+    let documents = documents(rule);
+    diff(&documents.old, &documents.new, extra)
 }
 
 fn code(output: &Output) -> Option<i32> {
@@ -182,8 +198,8 @@ fn assert_quiet(output: &Output, code: i32) {
 
 #[test]
 fn a_reader_that_stops_reading_ends_every_command_quietly() {
-    let old = fixture("request-range-tightened", "old");
-    let new = fixture("request-range-tightened", "new");
+    let documents = documents("request-range-tightened");
+    let (old, new) = (&documents.old, &documents.new);
     for format in ["text", "json"] {
         let args = ["spec", "diff", "--format", format].map(std::ffi::OsStr::new);
         let output = into_a_closed_pipe(&[&args[..], &[old.as_os_str(), new.as_os_str()]].concat());

@@ -228,6 +228,41 @@ fn a_change_in_a_component_two_places_reach_is_reported_once_with_both() {
 }
 
 #[test]
+fn a_recursive_component_two_places_reach_counts_two_places() {
+    let schemas = |extra: bool| {
+        let mut node = serde_json::json!({"type": "object", "properties": {
+            "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}}});
+        if extra {
+            node["properties"]["weight"] = serde_json::json!({"type": "integer"});
+        }
+        serde_json::json!({
+            "Pair": {"type": "object", "properties": {"left": {"$ref": "#/components/schemas/Node"},
+                "right": {"$ref": "#/components/schemas/Node"}}},
+            "Node": node
+        })
+    };
+    let pair = Pair::new(
+        &returning("Pair", schemas(false)),
+        &returning("Pair", schemas(true)),
+    );
+    let changes = pair.diff().expect("references resolve");
+    let found: Vec<(&str, Option<u64>)> = changes
+        .iter()
+        .map(|change| {
+            (
+                change.pointer.as_str(),
+                change.reach.as_ref().map(|reach| reach.count),
+            )
+        })
+        .collect();
+    // The use inside Node itself is recursion, not a third place.
+    assert_eq!(
+        found,
+        [("/components/schemas/Node/properties/weight", Some(2))]
+    );
+}
+
+#[test]
 fn a_change_in_a_component_one_place_reaches_is_reported_there() {
     let schemas = |maximum: u64| {
         serde_json::json!({

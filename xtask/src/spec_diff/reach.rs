@@ -22,6 +22,8 @@
 
 use std::collections::HashMap;
 
+use indexmap::IndexMap;
+
 use super::Reach;
 use super::schema::Subject;
 
@@ -178,29 +180,22 @@ impl<'a> Pairs<'a> {
             // Uses grouped by the pair they sit in, so that the places come
             // out in walk order: each user's places, each extended by that
             // user's uses.
-            let mut users: Vec<Option<usize>> = Vec::new();
-            for (user, _) in &node.uses {
-                if !users.contains(user) {
-                    users.push(*user);
-                }
+            let mut users: IndexMap<Option<usize>, Vec<&String>> = IndexMap::new();
+            for (user, pointer) in &node.uses {
+                users.entry(*user).or_default().push(pointer);
             }
-            for user in users {
-                let pointers = node
-                    .uses
-                    .iter()
-                    .filter(|(other, _)| *other == user)
-                    .map(|(_, pointer)| pointer);
+            for (user, pointers) in users {
                 match user.and_then(|user| reach.get(user)) {
                     None => {
-                        for pointer in pointers {
-                            count = count.saturating_add(1);
-                            if places.len() < REACH_EXAMPLES {
-                                places.push(pointer.clone());
-                            }
-                        }
+                        count = count.saturating_add(pointers.len() as u64);
+                        places.extend(
+                            pointers
+                                .into_iter()
+                                .take(REACH_EXAMPLES.saturating_sub(places.len()))
+                                .cloned(),
+                        );
                     }
                     Some(user) => {
-                        let pointers: Vec<&String> = pointers.collect();
                         // The count saturates: a document can have more
                         // paths than a u64 counts, never fewer.
                         count =

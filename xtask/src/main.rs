@@ -1,5 +1,23 @@
 //! `cargo xtask`: the workspace's own tooling.
 
+// Every `print!`/`println!` below goes through `stdout`, which ends quietly
+// when the reader goes away (`spec diff ... | head -1`) where the standard
+// macros would panic. Shadowing them keeps each command's code as it reads.
+macro_rules! print {
+    ($($arg:tt)*) => {
+        $crate::stdout::print(std::format_args!($($arg)*))
+    };
+}
+
+macro_rules! println {
+    () => {
+        $crate::stdout::print(std::format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::stdout::print(std::format_args!("{}\n", std::format_args!($($arg)*)))
+    };
+}
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -98,11 +116,13 @@ enum FailOn {
 }
 
 /// `spec` commands exit 2 on bad input, as diff(1) does; 1 means "found".
+/// Any command exits 2 when its output cannot be written (a closed pipe
+/// aside, which ends the output quietly).
 const TROUBLE: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let code = match cli.command {
         Command::Codegen { check, spec, out } => codegen(check, &spec, &out),
         Command::Spec {
             command:
@@ -137,7 +157,8 @@ fn main() -> ExitCode {
             };
             spec_update(&options, &targets, dry_run)
         }
-    }
+    };
+    stdout::finish(code)
 }
 
 fn spec_diff(old: &Path, new: &Path, format: Format, fail_on: Option<FailOn>) -> ExitCode {
@@ -229,4 +250,48 @@ fn codegen(check: bool, spec: &std::path::Path, out: &std::path::Path) -> ExitCo
 fn fail(err: &xtask::XtaskError) -> ExitCode {
     eprintln!("error: {err}");
     ExitCode::FAILURE
+}
+
+/// Standard output that a closed pipe ends quietly.
+mod stdout {
+    use std::fmt;
+    use std::io::{self, Write};
+    use std::process::ExitCode;
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// The reader went away: what is left to print is dropped.
+    static CLOSED: AtomicBool = AtomicBool::new(false);
+    /// The first write that failed for another reason.
+    static FAILED: OnceLock<io::Error> = OnceLock::new();
+
+    /// Writes `args` to standard output. After a broken pipe (the reader,
+    /// say `head`, has read enough) nothing more is written and the command
+    /// carries on, so what it does never depends on how much was read.
+    pub fn print(args: fmt::Arguments<'_>) {
+        if CLOSED.load(Ordering::Relaxed) || FAILED.get().is_some() {
+            return;
+        }
+        let mut out = io::stdout().lock();
+        if let Err(err) = out.write_fmt(args).and_then(|()| out.flush()) {
+            if err.kind() == io::ErrorKind::BrokenPipe {
+                CLOSED.store(true, Ordering::Relaxed);
+            } else {
+                // Only the first failure is kept; later ones say the same.
+                let _ = FAILED.set(err);
+            }
+        }
+    }
+
+    /// `code`, unless output failed other than by a closed pipe: then that
+    /// error, and the exit code for trouble.
+    pub fn finish(code: ExitCode) -> ExitCode {
+        match FAILED.get() {
+            None => code,
+            Some(err) => {
+                eprintln!("error: cannot write to standard output: {err}");
+                ExitCode::from(super::TROUBLE)
+            }
+        }
+    }
 }

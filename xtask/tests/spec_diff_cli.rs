@@ -4,11 +4,26 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn fixture(rule: &str, side: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/diff")
-        .join(rule)
-        .join(format!("{side}.json"))
+// Each test binary uses part of the shared fixture module.
+#[allow(dead_code)]
+mod spec_diff_fixture;
+
+/// The old and the new document of `rule`'s fixture, as files in a temp dir
+/// that lives as long as the value.
+struct Documents {
+    _dir: tempfile::TempDir,
+    old: PathBuf,
+    new: PathBuf,
+}
+
+fn documents(rule: &str) -> Documents {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (old, new) = spec_diff_fixture::load(rule).write_documents(dir.path());
+    Documents {
+        _dir: dir,
+        old,
+        new,
+    }
 }
 
 fn diff(old: &Path, new: &Path, extra: &[&str]) -> Output {
@@ -22,7 +37,8 @@ fn diff(old: &Path, new: &Path, extra: &[&str]) -> Output {
 }
 
 fn diff_fixture(rule: &str, extra: &[&str]) -> Output {
-    diff(&fixture(rule, "old"), &fixture(rule, "new"), extra)
+    let documents = documents(rule);
+    diff(&documents.old, &documents.new, extra)
 }
 
 fn code(output: &Output) -> Option<i32> {
@@ -156,4 +172,71 @@ fn unreadable_inputs_exit_two() {
         "fastapi_openapi.json",
         "OpenAPI 3.1.0 is not supported",
     );
+}
+
+/// Runs the xtask with `args`, its standard output a pipe whose reading end
+/// is closed before it starts, so every write meets a broken pipe whatever
+/// the timing (as `| head -1` does once it has its line).
+fn into_a_closed_pipe(args: &[&std::ffi::OsStr]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("the xtask binary runs")
+}
+
+/// Ended quietly: the exit code the command would have had anyway, and
+/// nothing on stderr (no panic, no error about the pipe).
+fn assert_quiet(output: &Output, code: i32) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(code), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[test]
+fn a_reader_that_stops_reading_ends_every_command_quietly() {
+    let documents = documents("request-range-tightened");
+    let (old, new) = (&documents.old, &documents.new);
+    for format in ["text", "json"] {
+        let args = ["spec", "diff", "--format", format].map(std::ffi::OsStr::new);
+        let output = into_a_closed_pipe(&[&args[..], &[old.as_os_str(), new.as_os_str()]].concat());
+        assert_quiet(&output, 0);
+    }
+    // The exit code still says what was found.
+    let output = into_a_closed_pipe(&[
+        "spec".as_ref(),
+        "diff".as_ref(),
+        old.as_os_str(),
+        new.as_os_str(),
+        "--fail-on".as_ref(),
+        "breaking".as_ref(),
+    ]);
+    assert_quiet(&output, 1);
+
+    // `spec update`'s report, in a dry run against a copy of the spec.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let spec = dir.path().join("recallr.json");
+    std::fs::copy(xtask::paths::spec(), &spec).expect("the spec copies");
+    let upstream =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fastapi_openapi.json");
+    let output = into_a_closed_pipe(&[
+        "spec".as_ref(),
+        "update".as_ref(),
+        "--dry-run".as_ref(),
+        "--from".as_ref(),
+        upstream.as_os_str(),
+        "--spec".as_ref(),
+        spec.as_os_str(),
+        "--provenance".as_ref(),
+        dir.path().join("provenance.json").as_os_str(),
+        "--out".as_ref(),
+        dir.path().join("lib.rs").as_os_str(),
+    ]);
+    assert_quiet(&output, 0);
+
+    let output = into_a_closed_pipe(&["codegen".as_ref(), "--check".as_ref()]);
+    assert_quiet(&output, 0);
 }

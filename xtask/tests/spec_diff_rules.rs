@@ -1,70 +1,77 @@
-//! `spec diff` rule by rule: each `tests/fixtures/diff/<rule-id>/` holds an
-//! `old.json`/`new.json` pair of small OpenAPI 3.0 documents and the
-//! `expected.json` report (rule, class and pointer of every change). The
-//! report must match exactly, so a rule fires where it should, with its
-//! class, and no unrelated rule fires with it.
+//! `spec diff` rule by rule: each `tests/fixtures/diff/<rule-id>.json`
+//! patches one base document into an old and a new one and holds the
+//! expected JSON report (see `spec_diff_fixture`). The report must match
+//! exactly, so a rule fires where it should, with its class and message, and
+//! no unrelated rule fires with it. `UPDATE_EXPECT=1` rewrites the expected
+//! reports instead of failing on them.
+
+// Each test binary uses part of the shared fixture module.
+#[allow(dead_code)]
+mod spec_diff_fixture;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use serde::Deserialize;
-use xtask::spec_diff::{self, Change, Rule};
+use spec_diff_fixture::Entry;
+use xtask::spec::Spec;
+use xtask::spec_diff::{self, Change, Reach, Rule, report};
 
-#[derive(Debug, PartialEq, Eq, Deserialize)]
-struct Expected {
-    rule: String,
-    class: String,
-    pointer: String,
+fn spec(rule: &str, side: &str, document: &serde_json::Value) -> Spec {
+    let path = PathBuf::from(format!("{rule}.json ({side})"));
+    let text = serde_json::to_string_pretty(document).expect("JSON serializes");
+    let document = xtask::spec::parse(&path, &text)
+        .unwrap_or_else(|err| panic!("{rule}: the {side} document: {err}"));
+    Spec {
+        path,
+        text,
+        document,
+    }
 }
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diff")
+/// The JSON report of the diff, read back as entries.
+fn entries(changes: &[Change]) -> Vec<Entry> {
+    serde_json::from_str(&report::json(changes)).expect("the report is JSON entries")
 }
 
-fn fixture_names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(fixtures())
-        .expect("the fixtures directory exists")
-        .filter_map(Result::ok)
-        .filter(|entry| entry.path().is_dir())
-        .map(|entry| entry.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
-fn summary(changes: &[Change]) -> Vec<Expected> {
-    changes
-        .iter()
-        .map(|change| Expected {
-            rule: change.rule.id().to_string(),
-            class: change.class().as_str().to_string(),
-            pointer: change.pointer.clone(),
-        })
-        .collect()
+fn updating() -> bool {
+    std::env::var_os("UPDATE_EXPECT").is_some_and(|value| value == "1")
 }
 
 #[test]
 fn every_fixture_reports_exactly_its_rule() {
     let mut failures = Vec::new();
-    for name in fixture_names() {
-        let dir = fixtures().join(&name);
-        let changes = spec_diff::diff_files(&dir.join("old.json"), &dir.join("new.json"))
-            .unwrap_or_else(|err| panic!("{name}: {err}"));
-        let expected: Vec<Expected> = serde_json::from_str(
-            &std::fs::read_to_string(dir.join("expected.json")).expect("expected.json is readable"),
-        )
-        .expect("expected.json is a list of {rule, class, pointer}");
-        assert!(
-            !expected.is_empty() && expected.iter().all(|entry| entry.rule == name),
-            "{name}/expected.json must list only `{name}` changes"
-        );
-        let got = summary(&changes);
-        if got != expected {
-            failures.push(format!(
-                "{name}:\n  expected {expected:?}\n  got      {got:?}\n  messages {:?}",
-                changes.iter().map(|c| &c.message).collect::<Vec<_>>()
-            ));
+    for name in spec_diff_fixture::rules() {
+        let mut fixture = spec_diff_fixture::load(&name);
+        let (old, new) = fixture.documents();
+        let (old, new) = (spec(&name, "old", &old), spec(&name, "new", &new));
+        let changes = spec_diff::diff(&old, &new).unwrap_or_else(|err| panic!("{name}: {err}"));
+        let got = entries(&changes);
+        if got != fixture.expect {
+            if updating() {
+                fixture.expect = got;
+                fixture.save();
+            } else {
+                failures.push(format!(
+                    "{name}:\n  expected {:?}\n  got      {got:?}\n  (UPDATE_EXPECT=1 rewrites the expectation)",
+                    fixture.expect
+                ));
+            }
         }
+        let rule = Rule::ALL.iter().find(|rule| rule.id() == name);
+        assert_eq!(
+            rule.map(|rule| rule.class().as_str()),
+            Some(fixture.class.as_str()),
+            "{name}.json must name a rule and its class"
+        );
+        assert_eq!(fixture.rule, name, "{name}.json is the fixture of its rule");
+        assert!(
+            !fixture.expect.is_empty()
+                && fixture
+                    .expect
+                    .iter()
+                    .all(|entry| entry.rule == name && entry.class == fixture.class),
+            "{name}.json must expect only `{name}` changes"
+        );
         // Reversing the pair is not silent either, except for relaxations
         // no client can notice, which are deliberately not reported.
         let unreported_reversal = [
@@ -77,8 +84,8 @@ fn every_fixture_reports_exactly_its_rule() {
         if unreported_reversal.contains(&name.as_str()) {
             continue;
         }
-        let reversed = spec_diff::diff_files(&dir.join("new.json"), &dir.join("old.json"))
-            .unwrap_or_else(|err| panic!("{name} reversed: {err}"));
+        let reversed =
+            spec_diff::diff(&new, &old).unwrap_or_else(|err| panic!("{name} reversed: {err}"));
         if reversed.is_empty() {
             failures.push(format!("{name}: the reversed pair reports nothing"));
         }
@@ -89,7 +96,7 @@ fn every_fixture_reports_exactly_its_rule() {
 #[test]
 fn every_rule_has_a_fixture_and_every_fixture_is_a_rule() {
     let rules: BTreeSet<String> = Rule::ALL.iter().map(|rule| rule.id().to_string()).collect();
-    let fixtures: BTreeSet<String> = fixture_names().into_iter().collect();
+    let fixtures: BTreeSet<String> = spec_diff_fixture::rules().into_iter().collect();
     assert_eq!(rules, fixtures);
 }
 
@@ -100,13 +107,16 @@ fn a_document_compared_with_itself_has_no_changes() {
         spec_diff::diff_files(&committed, &committed).ok(),
         Some(vec![])
     );
-    for name in fixture_names() {
-        let old = fixtures().join(&name).join("old.json");
-        assert_eq!(
-            spec_diff::diff_files(&old, &old).ok(),
-            Some(vec![]),
-            "{name}"
-        );
+    for name in spec_diff_fixture::rules() {
+        let (old, new) = spec_diff_fixture::load(&name).documents();
+        for (side, document) in [("old", old), ("new", new)] {
+            let document = spec(&name, side, &document);
+            assert_eq!(
+                spec_diff::diff(&document, &document).ok(),
+                Some(vec![]),
+                "{name} ({side})"
+            );
+        }
     }
 }
 
@@ -179,7 +189,7 @@ fn recursive_schemas_are_compared_without_looping() {
 }
 
 #[test]
-fn a_change_in_a_referenced_schema_is_reported_where_it_is_used() {
+fn a_change_in_a_component_two_places_reach_is_reported_once_with_both() {
     let schemas = |maximum: u64| {
         serde_json::json!({
             "Page": {"type": "object", "properties": {"first": {"$ref": "#/components/schemas/Count"},
@@ -192,19 +202,188 @@ fn a_change_in_a_referenced_schema_is_reported_where_it_is_used() {
         &returning("Page", schemas(10)),
         &returning("Page", schemas(20)),
     );
-    let pointers: Vec<String> = pair
-        .diff()
-        .expect("references resolve")
-        .into_iter()
-        .map(|change| change.pointer)
-        .collect();
+    let changes = pair.diff().expect("references resolve");
+    let [change] = changes.as_slice() else {
+        panic!("one change expected: {changes:?}");
+    };
+    // The component is the one the chain of references ends at.
+    assert_eq!(change.pointer, "/components/schemas/Integer/maximum");
     assert_eq!(
-        pointers,
-        [
-            format!("{BODY}/properties/first/maximum"),
-            format!("{BODY}/properties/last/maximum")
-        ]
+        change.reach,
+        Some(Reach {
+            count: 2,
+            places: vec![
+                format!("{BODY}/properties/first"),
+                format!("{BODY}/properties/last")
+            ],
+        })
     );
+    assert!(
+        change
+            .message
+            .starts_with("The `maximum` bound of component `Integer`"),
+        "{}",
+        change.message
+    );
+}
+
+#[test]
+fn a_recursive_component_two_places_reach_counts_two_places() {
+    let schemas = |extra: bool| {
+        let mut node = serde_json::json!({"type": "object", "properties": {
+            "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}}});
+        if extra {
+            node["properties"]["weight"] = serde_json::json!({"type": "integer"});
+        }
+        serde_json::json!({
+            "Pair": {"type": "object", "properties": {"left": {"$ref": "#/components/schemas/Node"},
+                "right": {"$ref": "#/components/schemas/Node"}}},
+            "Node": node
+        })
+    };
+    let pair = Pair::new(
+        &returning("Pair", schemas(false)),
+        &returning("Pair", schemas(true)),
+    );
+    let changes = pair.diff().expect("references resolve");
+    let found: Vec<(&str, Option<u64>)> = changes
+        .iter()
+        .map(|change| {
+            (
+                change.pointer.as_str(),
+                change.reach.as_ref().map(|reach| reach.count),
+            )
+        })
+        .collect();
+    // The use inside Node itself is recursion, not a third place.
+    assert_eq!(
+        found,
+        [("/components/schemas/Node/properties/weight", Some(2))]
+    );
+}
+
+#[test]
+fn a_change_in_a_component_one_place_reaches_is_reported_there() {
+    let schemas = |maximum: u64| {
+        serde_json::json!({
+            "Page": {"type": "object", "properties": {"first": {"$ref": "#/components/schemas/Count"}}},
+            "Count": {"type": "integer", "maximum": maximum}
+        })
+    };
+    let pair = Pair::new(
+        &returning("Page", schemas(10)),
+        &returning("Page", schemas(20)),
+    );
+    let changes = pair.diff().expect("references resolve");
+    let found: Vec<(&str, Option<&Reach>)> = changes
+        .iter()
+        .map(|change| (change.pointer.as_str(), change.reach.as_ref()))
+        .collect();
+    let expected = format!("{BODY}/properties/first/maximum");
+    assert_eq!(found, [(expected.as_str(), None)]);
+}
+
+#[test]
+fn a_wrapper_beside_a_shared_reference_is_judged_where_it_is() {
+    // `first` becomes nullable through an allOf wrapper: that is a fact of
+    // the property, not of the component `last` shares.
+    let schemas = |wrapped: bool| {
+        let first = if wrapped {
+            serde_json::json!({"allOf": [{"$ref": "#/components/schemas/Count"}], "nullable": true})
+        } else {
+            serde_json::json!({"$ref": "#/components/schemas/Count"})
+        };
+        serde_json::json!({
+            "Page": {"type": "object", "properties": {"first": first,
+                "last": {"$ref": "#/components/schemas/Count"}}},
+            "Count": {"type": "integer"}
+        })
+    };
+    let pair = Pair::new(
+        &returning("Page", schemas(false)),
+        &returning("Page", schemas(true)),
+    );
+    let changes = pair.diff().expect("references resolve");
+    let found: Vec<(Rule, &str, Option<&Reach>)> = changes
+        .iter()
+        .map(|change| (change.rule, change.pointer.as_str(), change.reach.as_ref()))
+        .collect();
+    let expected = format!("{BODY}/properties/first/nullable");
+    assert_eq!(
+        found,
+        [(
+            Rule::ResponsePropertyBecameNullable,
+            expected.as_str(),
+            None
+        )]
+    );
+}
+
+/// Components `N0`..`N{depth}`, each but the last holding two references
+/// to the next (so `2^depth` paths reach the last); the last's `leaf` has
+/// type `leaf`.
+fn chain(depth: usize, leaf: &str) -> serde_json::Value {
+    let mut schemas = serde_json::Map::new();
+    for index in 0..depth {
+        let next = format!("#/components/schemas/N{}", index + 1);
+        schemas.insert(
+            format!("N{index}"),
+            serde_json::json!({"type": "object", "properties": {
+                "a": {"$ref": next}, "b": {"$ref": next}}}),
+        );
+    }
+    schemas.insert(
+        format!("N{depth}"),
+        serde_json::json!({"type": "object", "properties": {"leaf": {"type": leaf}}}),
+    );
+    returning("N0", serde_json::Value::Object(schemas))
+}
+
+/// Diffs `old` and `new` on another thread, failing if it takes longer than
+/// a bound no linear walk comes near (an exponential one never ends).
+fn diff_within_bound(old: serde_json::Value, new: serde_json::Value) -> Vec<Change> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let result = Pair::new(&old, &new).diff().map_err(|err| err.to_string());
+        // The receiver is gone only once the test has failed already.
+        let _ = sender.send(result);
+    });
+    receiver
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the diff finishes in time: the walk is linear, not exponential")
+        .expect("the documents resolve")
+}
+
+#[test]
+fn a_chain_of_doubly_referenced_components_40_deep_is_diffed_in_linear_time() {
+    const DEPTH: usize = 40;
+    let same = diff_within_bound(chain(DEPTH, "integer"), chain(DEPTH, "integer"));
+    assert_eq!(same, []);
+
+    let changes = diff_within_bound(chain(DEPTH, "integer"), chain(DEPTH, "string"));
+    let [change] = changes.as_slice() else {
+        panic!("the changed leaf is reported once: {changes:?}");
+    };
+    assert_eq!(change.rule, Rule::ResponsePropertyTypeChanged);
+    assert_eq!(
+        change.pointer,
+        format!("/components/schemas/N{DEPTH}/properties/leaf")
+    );
+    let reach = change
+        .reach
+        .as_ref()
+        .expect("the change says who reaches it");
+    assert_eq!(reach.count, 1 << DEPTH);
+    // The first places, in walk order: through `a` every time, then `b` last.
+    let through = |last: &str| {
+        format!(
+            "{BODY}{}/properties/{last}",
+            "/properties/a".repeat(DEPTH - 1)
+        )
+    };
+    assert_eq!(reach.places.len(), spec_diff::REACH_EXAMPLES);
+    assert_eq!(reach.places[0], through("a"));
+    assert_eq!(reach.places[1], through("b"));
 }
 
 #[test]

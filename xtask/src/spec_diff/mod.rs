@@ -2,12 +2,16 @@
 //! judged from a client's side.
 //!
 //! Every path and operation of both documents is walked in parallel,
-//! following `$ref`s, so a change inside a shared component is reported at
-//! each place a client meets it (a response property's pointer under the
-//! operation, not the component's). Titles, descriptions, examples and key
-//! order are ignored.
+//! following `$ref`s. A change inside a schema component is reported where
+//! a client meets it (a response property's pointer under the operation)
+//! when one path leads there; when several do, it is reported once, at the
+//! component, with how many places reach it and the first few of them
+//! ([`Reach`]). Each pair of components is compared once, so the time is
+//! linear in the size of the documents. Titles, descriptions, examples and
+//! key order are ignored.
 
 mod operations;
+mod reach;
 pub mod report;
 mod resolve;
 pub mod rules;
@@ -15,23 +19,40 @@ mod schema;
 mod security;
 mod shape;
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use crate::error::XtaskError;
 use crate::spec::{self, Spec};
+use reach::Pairs;
+pub use reach::REACH_EXAMPLES;
 use resolve::Resolver;
 pub use rules::{Class, Rule};
 
 /// One change between two documents.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Change {
     /// What kind of change it is.
     pub rule: Rule,
     /// RFC 6901 pointer to the place in the new document (in the old one for
-    /// removals).
+    /// removals). Under `/components/schemas/` when several places reach it.
     pub pointer: String,
     /// One sentence for a person.
     pub message: String,
+    /// For a change inside a component that several places reach: how many
+    /// and which. `None` when the pointer is the one place a client meets it.
+    pub reach: Option<Reach>,
+}
+
+/// The places that reach a component whose change is reported once.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct Reach {
+    /// How many paths from an operation lead to the component (uses from
+    /// inside a recursive schema not counted). Saturates at `u64::MAX`.
+    pub count: u64,
+    /// The first [`REACH_EXAMPLES`] of those places, pointers into the new
+    /// document, in the order the walk meets them.
+    pub places: Vec<String>,
 }
 
 impl Change {
@@ -53,8 +74,15 @@ pub fn diff(old: &Spec, new: &Spec) -> Result<Vec<Change>, XtaskError> {
             path: &new.path,
         },
         changes: Vec::new(),
+        reported: HashSet::new(),
         stack: Vec::new(),
+        pairs: Pairs::new(),
     };
+    // The first walk finds which components several places reach; the
+    // second reports (see `reach`).
+    differ.paths()?;
+    differ.pairs.start_reporting();
+    differ.stack.clear();
     differ.paths()?;
     Ok(differ.changes)
 }
@@ -74,21 +102,30 @@ pub(crate) struct Differ<'a> {
     old: Resolver<'a>,
     new: Resolver<'a>,
     changes: Vec<Change>,
+    /// `changes` as a set, to drop repeats without a quadratic search.
+    reported: HashSet<Change>,
     /// The component pairs being compared, outermost first: meeting one
     /// again means the schema is recursive.
     stack: Vec<(Option<&'a str>, Option<&'a str>)>,
+    /// Which pairs of schema components were compared, and how many places
+    /// reach each.
+    pairs: Pairs<'a>,
 }
 
 impl Differ<'_> {
     fn report(&mut self, rule: Rule, pointer: String, message: String) {
+        if self.pairs.discovering() {
+            return;
+        }
         let change = Change {
             rule,
             pointer,
             message,
+            reach: self.pairs.current().cloned(),
         };
         // A component shared by several operations (a security scheme) is
         // met once per operation but changed once.
-        if !self.changes.contains(&change) {
+        if self.reported.insert(change.clone()) {
             self.changes.push(change);
         }
     }

@@ -6,6 +6,7 @@ use indexmap::IndexMap;
 use openapiv3::{AdditionalProperties, ReferenceOr, Schema};
 use serde_json::Value;
 
+use super::reach::{Enter, PairKey, component_pointer};
 use super::resolve::SchemaNode;
 use super::rules::Rule;
 use super::shape::{Bound, Kind, MAX_DEPTH, Shape, View, count, inclusive, label, shape, view};
@@ -14,7 +15,7 @@ use crate::error::XtaskError;
 use crate::json_pointer;
 
 /// What the schema describes, which decides the direction and the rule ids.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Subject {
     /// A request parameter (sent by the client).
     Parameter,
@@ -56,6 +57,23 @@ impl Place {
             old,
             new,
             prefix,
+            property: String::new(),
+        }
+    }
+
+    /// The root of a pair of components, for changes reported once at the
+    /// component rather than at each place that reaches it.
+    fn component(old_reference: &str, new_reference: &str) -> Self {
+        let new = component_pointer(new_reference);
+        let name = new
+            .rsplit('/')
+            .next()
+            .map(json_pointer::unescape)
+            .unwrap_or_default();
+        Place {
+            old: component_pointer(old_reference),
+            new,
+            prefix: format!("component `{name}`"),
             property: String::new(),
         }
     }
@@ -239,28 +257,76 @@ impl<'a> Differ<'a> {
         {
             return Ok(());
         }
+        let (Some(old_reference), Some(new_reference)) = key else {
+            // Inline on one side at least: the place is the schema's own.
+            self.stack.push(key);
+            self.facts(subject, old_view.facts(), new_view.facts(), place);
+            let result = self.structure(subject, &old_view, &new_view, place);
+            self.stack.pop();
+            return result;
+        };
+        // Both sides are components. What a wrapper beside the `$ref` adds
+        // (`nullable`, a default) belongs to this place; the rest belongs to
+        // the components, compared once for all the places that reach them.
+        let (old_own, new_own) = (old_view.own_facts(), new_view.own_facts());
+        let (old_facts, new_facts) = (old_view.facts(), new_view.facts());
+        // When the components agree on a fact, any difference comes from
+        // the wrappers; when they do not, the components report it.
+        let nullable = if old_own.0 == new_own.0 {
+            (old_facts.0, new_facts.0)
+        } else {
+            (false, false)
+        };
+        let default = if old_own.1 == new_own.1 {
+            (old_facts.1, new_facts.1)
+        } else {
+            (None, None)
+        };
+        self.facts(
+            subject,
+            (nullable.0, default.0),
+            (nullable.1, default.1),
+            place,
+        );
+        let pair = PairKey {
+            subject,
+            old: old_reference,
+            new: new_reference,
+        };
+        let component;
+        let at = match self.pairs.enter(pair, &place.new) {
+            Enter::Skip => return Ok(()),
+            Enter::InPlace => place,
+            Enter::AtComponent => {
+                component = Place::component(old_reference, new_reference);
+                &component
+            }
+        };
         self.stack.push(key);
-        let result = self.views(subject, &old_view, &new_view, place);
+        self.facts(subject, old_own, new_own, at);
+        let result = self.structure(subject, &old_view, &new_view, at);
         self.stack.pop();
+        self.pairs.leave();
         result
     }
 
-    fn views(
+    /// Compares `nullable` and the default, given as such pairs.
+    fn facts(
         &mut self,
         subject: Subject,
-        old: &View<'a>,
-        new: &View<'a>,
+        (old_nullable, old_default): (bool, Option<&'a Value>),
+        (new_nullable, new_default): (bool, Option<&'a Value>),
         place: &Place,
-    ) -> Result<(), XtaskError> {
-        if !subject.is_request() && !old.nullable && new.nullable {
+    ) {
+        if !subject.is_request() && !old_nullable && new_nullable {
             self.report(
                 Rule::ResponsePropertyBecameNullable,
                 place.new_at("nullable"),
                 format!("{} may now be null.", capitalized(&place.what())),
             );
         }
-        if old.default != new.default {
-            let pointer = if new.default.is_some() {
+        if old_default != new_default {
+            let pointer = if new_default.is_some() {
                 place.new_at("default")
             } else {
                 place.old_at("default")
@@ -274,12 +340,21 @@ impl<'a> Differ<'a> {
                 format!(
                     "The default of {} changed from {} to {}.",
                     place.what(),
-                    show(old.default),
-                    show(new.default)
+                    show(old_default),
+                    show(new_default)
                 ),
             );
         }
+    }
 
+    /// Compares everything but `nullable` and the default.
+    fn structure(
+        &mut self,
+        subject: Subject,
+        old: &View<'a>,
+        new: &View<'a>,
+        place: &Place,
+    ) -> Result<(), XtaskError> {
         let old_shape = shape(old.schema);
         let new_shape = shape(new.schema);
         let old_label = label(&self.old, &old_shape)?;

@@ -27,6 +27,21 @@ pub(crate) struct View<'a> {
     pub default: Option<&'a Value>,
 }
 
+impl<'a> View<'a> {
+    /// `nullable` and the default, the wrappers' included.
+    pub fn facts(&self) -> (bool, Option<&'a Value>) {
+        (self.nullable, self.default)
+    }
+
+    /// `nullable` and the default of the schema itself, without wrappers.
+    pub fn own_facts(&self) -> (bool, Option<&'a Value>) {
+        (
+            self.schema.schema_data.nullable,
+            self.schema.schema_data.default.as_ref(),
+        )
+    }
+}
+
 pub(crate) fn view<'a>(
     resolver: &Resolver<'a>,
     node: SchemaNode<'a>,

@@ -1,16 +1,20 @@
 //! `cargo xtask codegen`: spec in, formatted Rust out.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 use sha2::{Digest, Sha256};
 
 use crate::error::XtaskError;
+use crate::facts;
 use crate::open_enum::{self, OpenEnum};
 use crate::output;
+use crate::paths::Workspace;
+use crate::pipeline;
 use crate::progenitor_input;
 use crate::spec::{self, Spec};
+use crate::transaction::{self, FileSet, Recovery};
 
 /// Whether the committed generated file matches the spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +66,61 @@ pub fn check(spec_path: &Path, generated_path: &Path) -> Result<Freshness, Xtask
     })
 }
 
-fn read_if_exists(path: &Path) -> Result<Option<String>, XtaskError> {
+/// Derives `openapi/recallr.json` from the layers and regenerates the
+/// client, writing both (together, see [`transaction`]) unless they already
+/// hold exactly that. First repairs what an interrupted write left.
+pub fn write_workspace(workspace: &Workspace) -> Result<(Recovery, Written), XtaskError> {
+    let recovery = recover(workspace)?;
+    let derived = pipeline::derive(workspace)?;
+    let spec_path = workspace.spec();
+    let generated_path = workspace.generated();
+    let spec_same = read_if_exists(&spec_path)?.as_deref() == Some(derived.spec.text.as_str());
+    let generated_same =
+        read_if_exists(&generated_path)?.as_deref() == Some(derived.generated.as_str());
+    if spec_same && generated_same {
+        return Ok((recovery, Written::Unchanged));
+    }
+    let mut files = FileSet::new(&workspace.openapi_dir());
+    files.add(&spec_path, derived.spec.text);
+    files.add(&generated_path, derived.generated);
+    files.commit()?;
+    Ok((recovery, Written::Updated))
+}
+
+/// Derives the spec and the client in memory and compares both with the
+/// committed files.
+pub fn check_workspace(workspace: &Workspace) -> Result<Freshness, XtaskError> {
+    let derived = pipeline::derive(workspace)?;
+    let mut diff = String::new();
+    for (path, fresh) in [
+        (workspace.spec(), &derived.spec.text),
+        (workspace.generated(), &derived.generated),
+    ] {
+        let committed = read_if_exists(&path)?.unwrap_or_default();
+        if &committed != fresh {
+            diff.push_str(&output::unified_diff(
+                &path.display().to_string(),
+                &committed,
+                fresh,
+            ));
+        }
+    }
+    Ok(if diff.is_empty() {
+        Freshness::Fresh
+    } else {
+        Freshness::Stale { diff }
+    })
+}
+
+/// Repairs what an interrupted write of the workspace's files left behind.
+pub fn recover(workspace: &Workspace) -> Result<Recovery, XtaskError> {
+    let files = workspace.written_files();
+    let files: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    transaction::recover(&workspace.openapi_dir(), &files)
+}
+
+/// The file's text, or `None` when it does not exist.
+pub(crate) fn read_if_exists(path: &Path) -> Result<Option<String>, XtaskError> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(Some(text)),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -131,6 +189,14 @@ pub fn render(spec: &Spec) -> Result<String, XtaskError> {
         open_enum_items.extend(parsed.items);
     }
     add_to_types_module(&mut file, open_enum_items).map_err(generator_error)?;
+    // Facts come from the committed spec's own document: it keeps the error
+    // responses progenitor is not given, and every bound and default.
+    let facts: syn::File =
+        syn::parse2(facts::tokens(&spec.document)).map_err(|err| XtaskError::Unparsable {
+            path: spec.path.clone(),
+            message: err.to_string(),
+        })?;
+    file.items.extend(facts.items);
     file.attrs.extend(crate_attributes(spec));
 
     Ok(format!("{}{}", header(spec), prettyplease::unparse(&file)))

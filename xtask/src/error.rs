@@ -101,6 +101,14 @@ pub enum XtaskError {
         /// What went wrong (connection, timeout, HTTP status, body).
         message: String,
     },
+    /// The overlay cannot be read, parsed or applied.
+    #[error("{}: {message}", path.display())]
+    Overlay {
+        /// The overlay file.
+        path: PathBuf,
+        /// What is wrong, naming the action where there is one.
+        message: String,
+    },
     /// `spec update` cannot import a document.
     #[error("{document}: {message}")]
     Import {

@@ -25,8 +25,9 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 use xtask::codegen::{Freshness, Written};
 use xtask::paths;
+use xtask::paths::Workspace;
 use xtask::spec_diff::{self, Class, report};
-use xtask::spec_update::{self, Options, Targets};
+use xtask::spec_update::{self, Options};
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "Tooling for the recallr-rs workspace")]
@@ -37,18 +38,23 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Regenerate crates/recallr-api from the OpenAPI spec.
+    /// Derive openapi/recallr.json from the upstream document, the overlay
+    /// and the kept operations, and regenerate crates/recallr-api from it.
     Codegen {
-        /// Only compare the committed code with a fresh generation; exit 1
-        /// and print a diff when they differ.
+        /// Only compare the committed spec and code with a fresh derivation;
+        /// exit 1 and print a diff when they differ.
         #[arg(long)]
         check: bool,
-        /// The spec to generate from.
-        #[arg(long, value_name = "PATH", default_value_os_t = paths::spec())]
-        spec: PathBuf,
-        /// The generated file to write or check.
-        #[arg(long, value_name = "PATH", default_value_os_t = paths::generated())]
-        out: PathBuf,
+        /// The workspace whose openapi/ and crates/recallr-api to use.
+        #[arg(long, value_name = "DIR", default_value_os_t = paths::workspace_root())]
+        root: PathBuf,
+        /// Generate from this OpenAPI 3.0 file instead of deriving the spec
+        /// (for trying a spec by hand; needs --out).
+        #[arg(long, value_name = "PATH", requires = "out")]
+        spec: Option<PathBuf>,
+        /// With --spec: the generated file to write or check.
+        #[arg(long, value_name = "PATH", requires = "spec")]
+        out: Option<PathBuf>,
     },
     /// Compare OpenAPI documents and import the vendor's.
     Spec {
@@ -74,16 +80,18 @@ enum SpecCommand {
         #[arg(long, value_enum, value_name = "CLASS")]
         fail_on: Option<FailOn>,
     },
-    /// Import the vendor's OpenAPI document (3.0 or 3.1): keep the supported
-    /// operations, convert to 3.0.3, print what changed, then write the spec,
-    /// its provenance and the regenerated client, all or nothing.
+    /// Import the vendor's OpenAPI document (3.0 or 3.1) as
+    /// openapi/upstream.json, derive the effective spec through the overlay,
+    /// print what changed for a client, then write the upstream document, its
+    /// provenance, the spec and the regenerated client, all or nothing.
     Update {
         /// The upstream document: a file path or an http(s) URL.
         #[arg(long, value_name = "PATH_OR_URL")]
         from: String,
-        /// The operationIds to keep (comma-separated); by default those the
-        /// current spec has.
-        #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+        /// The operations to keep (comma-separated): the document's
+        /// operationIds, `METHOD /path`, or `all`; by default those the
+        /// effective spec has now (matched by method and path).
+        #[arg(long, value_name = "OP,...", value_delimiter = ',')]
         keep: Option<Vec<String>>,
         /// Print the report and write nothing.
         #[arg(long)]
@@ -91,15 +99,9 @@ enum SpecCommand {
         /// Seconds a download may take.
         #[arg(long, value_name = "SECONDS", default_value_t = 30)]
         timeout: u64,
-        /// The spec to diff against and replace.
-        #[arg(long, value_name = "PATH", default_value_os_t = paths::spec())]
-        spec: PathBuf,
-        /// The provenance record to write.
-        #[arg(long, value_name = "PATH", default_value_os_t = paths::provenance())]
-        provenance: PathBuf,
-        /// The generated client to rewrite.
-        #[arg(long, value_name = "PATH", default_value_os_t = paths::generated())]
-        out: PathBuf,
+        /// The workspace to update.
+        #[arg(long, value_name = "DIR", default_value_os_t = paths::workspace_root())]
+        root: PathBuf,
     },
 }
 
@@ -123,7 +125,15 @@ const TROUBLE: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Codegen { check, spec, out } => codegen(check, &spec, &out),
+        Command::Codegen {
+            check,
+            root,
+            spec,
+            out,
+        } => match (spec, out) {
+            (Some(spec), Some(out)) => codegen_from(check, &spec, &out),
+            _ => codegen(check, &Workspace::at(root)),
+        },
         Command::Spec {
             command:
                 SpecCommand::Diff {
@@ -140,9 +150,7 @@ fn main() -> ExitCode {
                     keep,
                     dry_run,
                     timeout,
-                    spec,
-                    provenance,
-                    out,
+                    root,
                 },
         } => {
             let options = Options {
@@ -150,12 +158,7 @@ fn main() -> ExitCode {
                 keep,
                 timeout: Duration::from_secs(timeout),
             };
-            let targets = Targets {
-                spec,
-                provenance,
-                generated: out,
-            };
-            spec_update(&options, &targets, dry_run)
+            spec_update(&options, &Workspace::at(root), dry_run)
         }
     };
     stdout::finish(code)
@@ -183,67 +186,121 @@ fn spec_diff(old: &Path, new: &Path, format: Format, fail_on: Option<FailOn>) ->
     }
 }
 
-fn spec_update(options: &Options, targets: &Targets, dry_run: bool) -> ExitCode {
-    let plan = match spec_update::plan(options, targets) {
+fn spec_update(options: &Options, workspace: &Workspace, dry_run: bool) -> ExitCode {
+    if !dry_run && let Err(code) = repair(workspace) {
+        return code;
+    }
+    let plan = match spec_update::plan(options, workspace) {
         Ok(plan) => plan,
         Err(err) => {
             eprintln!("error: {err}");
             return ExitCode::from(TROUBLE);
         }
     };
-    println!(
-        "{} (kept: {}) against {}:",
-        options.from,
-        plan.operations.join(", "),
-        targets.spec.display()
-    );
+    let kept: Vec<String> = plan.operations.iter().map(ToString::to_string).collect();
+    println!("{} (kept: {}):", plan.source, kept.join(", "));
+    if plan.unchanged {
+        println!(
+            "no change: the upstream document, the kept operations, the spec and the client are as committed; nothing written"
+        );
+        return ExitCode::SUCCESS;
+    }
     print!("{}", report::text(&plan.changes));
     if dry_run {
         println!("dry run: nothing written");
         return ExitCode::SUCCESS;
     }
-    if let Err(err) = spec_update::apply(&plan, targets) {
-        eprintln!("error: {err}");
-        eprintln!("nothing was changed");
-        return ExitCode::from(TROUBLE);
+    match spec_update::apply(&plan, workspace, &[]) {
+        Ok(written) => {
+            for file in written {
+                println!("wrote {}", file.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            eprintln!("nothing was changed");
+            ExitCode::from(TROUBLE)
+        }
     }
-    for file in [&targets.spec, &targets.provenance, &targets.generated] {
-        println!("wrote {}", file.display());
-    }
-    ExitCode::SUCCESS
 }
 
-fn codegen(check: bool, spec: &std::path::Path, out: &std::path::Path) -> ExitCode {
+/// Finishes or discards what an interrupted run left, saying so.
+fn repair(workspace: &Workspace) -> Result<(), ExitCode> {
+    match xtask::codegen::recover(workspace) {
+        Ok(recovery) => {
+            if let Some(message) = recovery.message() {
+                eprintln!("{message}");
+            }
+            Ok(())
+        }
+        Err(err) => Err(fail(&err)),
+    }
+}
+
+fn codegen(check: bool, workspace: &Workspace) -> ExitCode {
+    let spec = workspace.spec();
+    let out = workspace.generated();
     if check {
-        match xtask::check(spec, out) {
-            Ok(Freshness::Fresh) => {
-                println!("{} is up to date with {}", out.display(), spec.display());
-                ExitCode::SUCCESS
+        return report_freshness(xtask::codegen::check_workspace(workspace), &spec, &out);
+    }
+    match xtask::codegen::write_workspace(workspace) {
+        Ok((recovery, written)) => {
+            if let Some(message) = recovery.message() {
+                eprintln!("{message}");
             }
-            Ok(Freshness::Stale { diff }) => {
-                print!("{diff}");
-                eprintln!(
-                    "error: {} is stale relative to {}",
-                    out.display(),
-                    spec.display()
-                );
-                eprintln!("run `cargo xtask codegen` to update");
-                ExitCode::FAILURE
+            match written {
+                Written::Unchanged => println!(
+                    "{} and {} are already up to date",
+                    spec.display(),
+                    out.display()
+                ),
+                Written::Updated => println!("wrote {} and {}", spec.display(), out.display()),
             }
-            Err(err) => fail(&err),
+            ExitCode::SUCCESS
         }
-    } else {
-        match xtask::write(spec, out) {
-            Ok(Written::Unchanged) => {
-                println!("{} is already up to date", out.display());
-                ExitCode::SUCCESS
-            }
-            Ok(Written::Updated) => {
-                println!("wrote {}", out.display());
-                ExitCode::SUCCESS
-            }
-            Err(err) => fail(&err),
+        Err(err) => fail(&err),
+    }
+}
+
+fn codegen_from(check: bool, spec: &Path, out: &Path) -> ExitCode {
+    if check {
+        return report_freshness(xtask::check(spec, out), spec, out);
+    }
+    match xtask::write(spec, out) {
+        Ok(Written::Unchanged) => {
+            println!("{} is already up to date", out.display());
+            ExitCode::SUCCESS
         }
+        Ok(Written::Updated) => {
+            println!("wrote {}", out.display());
+            ExitCode::SUCCESS
+        }
+        Err(err) => fail(&err),
+    }
+}
+
+fn report_freshness(
+    freshness: Result<Freshness, xtask::XtaskError>,
+    spec: &Path,
+    out: &Path,
+) -> ExitCode {
+    match freshness {
+        Ok(Freshness::Fresh) => {
+            println!("{} is up to date with {}", out.display(), spec.display());
+            ExitCode::SUCCESS
+        }
+        Ok(Freshness::Stale { diff }) => {
+            print!("{diff}");
+            eprintln!(
+                "error: {} is stale relative to {}",
+                out.display(),
+                spec.display()
+            );
+            eprintln!("run `cargo xtask codegen` to update");
+            ExitCode::FAILURE
+        }
+        Err(err) => fail(&err),
     }
 }
 

@@ -2,12 +2,18 @@
 
 use std::path::{Path, PathBuf};
 
-/// The spec the client is generated from, relative to the workspace root.
-pub const SPEC: &str = "openapi/recallr.json";
+/// The vendor's whole document as fetched, relative to the workspace root.
+pub const UPSTREAM: &str = "openapi/upstream.json";
 
-/// Where the spec came from (`cargo xtask spec update`), relative to the
-/// workspace root.
-pub const PROVENANCE: &str = "openapi/recallr.provenance.json";
+/// Where the upstream document came from and which operations the client
+/// keeps, relative to the workspace root.
+pub const PROVENANCE: &str = "openapi/upstream.provenance.json";
+
+/// The project's local choices, an OpenAPI Overlay, relative to the root.
+pub const OVERLAY: &str = "openapi/overlay.yaml";
+
+/// The effective spec, derived from the three files above.
+pub const SPEC: &str = "openapi/recallr.json";
 
 /// The generated source file, relative to the workspace root.
 pub const GENERATED: &str = "crates/recallr-api/src/lib.rs";
@@ -21,7 +27,7 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| manifest_dir.to_path_buf())
 }
 
-/// The committed spec, as an absolute path.
+/// The committed effective spec, as an absolute path.
 pub fn spec() -> PathBuf {
     workspace_root().join(SPEC)
 }
@@ -31,7 +37,63 @@ pub fn generated() -> PathBuf {
     workspace_root().join(GENERATED)
 }
 
-/// The spec's provenance record, as an absolute path.
-pub fn provenance() -> PathBuf {
-    workspace_root().join(PROVENANCE)
+/// The files of one workspace (the real one, or a copy in tests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workspace {
+    /// The workspace root.
+    pub root: PathBuf,
+}
+
+impl Workspace {
+    /// The workspace this xtask belongs to.
+    pub fn current() -> Workspace {
+        Workspace {
+            root: workspace_root(),
+        }
+    }
+
+    /// A workspace rooted at `root`.
+    pub fn at(root: impl Into<PathBuf>) -> Workspace {
+        Workspace { root: root.into() }
+    }
+
+    /// `openapi/upstream.json`.
+    pub fn upstream(&self) -> PathBuf {
+        self.root.join(UPSTREAM)
+    }
+
+    /// `openapi/upstream.provenance.json`.
+    pub fn provenance(&self) -> PathBuf {
+        self.root.join(PROVENANCE)
+    }
+
+    /// `openapi/overlay.yaml`.
+    pub fn overlay(&self) -> PathBuf {
+        self.root.join(OVERLAY)
+    }
+
+    /// `openapi/recallr.json`.
+    pub fn spec(&self) -> PathBuf {
+        self.root.join(SPEC)
+    }
+
+    /// `crates/recallr-api/src/lib.rs`.
+    pub fn generated(&self) -> PathBuf {
+        self.root.join(GENERATED)
+    }
+
+    /// `openapi/`, where a multi-file write keeps its journal.
+    pub fn openapi_dir(&self) -> PathBuf {
+        self.root.join("openapi")
+    }
+
+    /// Every file a derivation writes or may write, for recovery.
+    pub fn written_files(&self) -> Vec<PathBuf> {
+        vec![
+            self.upstream(),
+            self.provenance(),
+            self.spec(),
+            self.generated(),
+        ]
+    }
 }

@@ -1,6 +1,8 @@
-//! `cargo xtask spec update` against a temp copy of the workspace files: the
-//! FastAPI-style 3.1 fixture imports into exactly the hand-written spec, a
-//! URL is fetched from a loopback server, and bad input changes no file.
+//! `cargo xtask spec update` on a temp copy of the workspace's spec layers:
+//! the committed upstream document adopts with no change and writes
+//! nothing, operations are matched by method and path through renames,
+//! upstream changes flow into the spec and the generated facts, a stale
+//! overlay action stops the update, and bad input changes no file.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -9,75 +11,62 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use xtask::codegen::Freshness;
-use xtask::spec_diff::{self, Rule};
-use xtask::spec_update::{self, Options, Targets};
+use serde_json::{Value, json};
+use xtask::paths::{self, Workspace as Layout};
 
-const PROVENANCE_SENTINEL: &str = "{\"source\": \"the previous import\"}\n";
-const GENERATED_SENTINEL: &str = "// the committed client, which a failed run must not touch\n";
-
-fn fastapi_fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fastapi_openapi.json")
-}
-
-fn fastapi_fixture_with(edit: impl FnOnce(&mut serde_json::Value)) -> String {
-    let text = std::fs::read_to_string(fastapi_fixture()).expect("the fixture is readable");
-    let mut document: serde_json::Value = serde_json::from_str(&text).expect("the fixture is JSON");
-    edit(&mut document);
-    serde_json::to_string_pretty(&document).expect("JSON serializes")
-}
-
-/// A temp copy of the three files `spec update` touches: the committed spec,
-/// and sentinels for the provenance record and the generated client.
+/// A temp copy of the files `spec update` reads and writes.
 struct Workspace {
     dir: tempfile::TempDir,
 }
 
 impl Workspace {
     fn new() -> Self {
-        let workspace = Self::without_spec();
-        std::fs::copy(xtask::paths::spec(), workspace.spec()).expect("the spec copies");
-        workspace
-    }
-
-    fn without_spec() -> Self {
         let dir = tempfile::tempdir().expect("a temp dir");
-        std::fs::create_dir_all(dir.path().join("openapi")).expect("writable");
-        std::fs::create_dir_all(dir.path().join("src")).expect("writable");
         let workspace = Workspace { dir };
-        std::fs::write(workspace.provenance(), PROVENANCE_SENTINEL).expect("writable");
-        std::fs::write(workspace.generated(), GENERATED_SENTINEL).expect("writable");
+        let real = Layout::current();
+        let copy = workspace.layout();
+        for (from, to) in real
+            .written_files()
+            .iter()
+            .zip(copy.written_files())
+            .chain([(&real.overlay(), copy.overlay())])
+        {
+            if let Some(parent) = to.parent() {
+                std::fs::create_dir_all(parent).expect("writable");
+            }
+            std::fs::copy(from, &to).unwrap_or_else(|err| panic!("copy {}: {err}", from.display()));
+        }
         workspace
     }
 
-    fn spec(&self) -> PathBuf {
-        self.dir.path().join("openapi/recallr.json")
+    fn layout(&self) -> Layout {
+        Layout::at(self.dir.path())
     }
 
-    fn provenance(&self) -> PathBuf {
-        self.dir.path().join("openapi/recallr.provenance.json")
+    fn upstream(&self) -> Value {
+        serde_json::from_str(&std::fs::read_to_string(self.layout().upstream()).expect("readable"))
+            .expect("JSON")
     }
 
-    fn generated(&self) -> PathBuf {
-        self.dir.path().join("src/lib.rs")
-    }
-
-    fn targets(&self) -> Targets {
-        Targets {
-            spec: self.spec(),
-            provenance: self.provenance(),
-            generated: self.generated(),
-        }
-    }
-
-    fn write_upstream(&self, text: &str) -> PathBuf {
-        let path = self.dir.path().join("upstream.json");
-        std::fs::write(&path, text).expect("writable");
+    /// Writes a changed copy of the committed upstream document outside the
+    /// workspace's files and returns its path.
+    fn changed_upstream(&self, edit: impl FnOnce(&mut Value)) -> PathBuf {
+        let mut document = self.upstream();
+        edit(&mut document);
+        let path = self.dir.path().join("new-upstream.json");
+        std::fs::write(
+            &path,
+            serde_json::to_string_pretty(&document).expect("serializes"),
+        )
+        .expect("writable");
         path
     }
 
-    /// Every file under the temp dir except the upstream document, with its
-    /// bytes.
+    fn read(&self, path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+    }
+
+    /// Every file of the workspace copy, with its bytes.
     fn files(&self) -> BTreeMap<PathBuf, Vec<u8>> {
         fn walk(dir: &Path, into: &mut BTreeMap<PathBuf, Vec<u8>>) {
             for entry in std::fs::read_dir(dir)
@@ -87,7 +76,10 @@ impl Workspace {
                 let path = entry.path();
                 if path.is_dir() {
                     walk(&path, into);
-                } else if path.file_name().is_some_and(|name| name != "upstream.json") {
+                } else if path
+                    .file_name()
+                    .is_some_and(|name| name != "new-upstream.json")
+                {
                     into.insert(path.clone(), std::fs::read(&path).expect("readable"));
                 }
             }
@@ -99,16 +91,22 @@ impl Workspace {
 
     fn update(&self, from: &str, extra: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_xtask"))
-            .args(["spec", "update", "--from", from])
-            .arg("--spec")
-            .arg(self.spec())
-            .arg("--provenance")
-            .arg(self.provenance())
-            .arg("--out")
-            .arg(self.generated())
+            .args(["spec", "update", "--from", from, "--root"])
+            .arg(self.dir.path())
             .args(extra)
             .output()
             .expect("the xtask binary runs")
+    }
+
+    fn update_ok(&self, from: &Path, extra: &[&str]) -> String {
+        let output = self.update(&from.display().to_string(), extra);
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
     }
 
     /// A refused run exits 2 with one `error:` line (plus the note that
@@ -129,161 +127,245 @@ impl Workspace {
             "a refused run changed files: {stderr}"
         );
     }
-}
 
-fn options(from: &Path, keep: Option<&[&str]>) -> Options {
-    Options {
-        from: from.display().to_string(),
-        keep: keep.map(|ids| ids.iter().map(|id| id.to_string()).collect()),
-        timeout: Duration::from_secs(10),
+    fn write_upstream(&self, text: &str) -> PathBuf {
+        let path = self.dir.path().join("new-upstream.json");
+        std::fs::write(&path, text).expect("writable");
+        path
     }
 }
 
+const LIST: &str = "/api/v1/users/{custom_user_id}/sessions";
+
+fn list_operation(document: &mut Value) -> &mut Value {
+    &mut document["paths"][LIST]["get"]
+}
+
 #[test]
-fn the_fastapi_document_imports_into_the_hand_written_spec() {
+fn the_committed_upstream_document_adopts_with_no_change_and_writes_nothing() {
     let workspace = Workspace::new();
-    let plan = spec_update::plan(&options(&fastapi_fixture(), None), &workspace.targets())
-        .expect("the fixture imports");
-    assert_eq!(
-        plan.operations,
-        ["list_sessions"],
-        "kept by default: the spec's operations"
-    );
-    assert_eq!(plan.changes, [], "the report against the current spec");
-    spec_update::apply(&plan, &workspace.targets()).expect("the files are written");
-
-    // `spec diff` agrees, both ways, on the files.
-    let committed = xtask::paths::spec();
-    assert_eq!(
-        spec_diff::diff_files(&committed, &workspace.spec()).ok(),
-        Some(vec![])
-    );
-    assert_eq!(
-        spec_diff::diff_files(&workspace.spec(), &committed).ok(),
-        Some(vec![])
-    );
-
-    // The written spec is 3.0.3 with only what list_sessions reaches.
-    let written: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(workspace.spec()).expect("written"))
-            .expect("JSON");
-    assert_eq!(written["openapi"], "3.0.3");
-    let schemas: Vec<&String> = written["components"]["schemas"]
-        .as_object()
-        .map(|schemas| schemas.keys().collect())
-        .unwrap_or_default();
-    assert_eq!(
-        schemas,
-        [
-            "ErrorDetail",
-            "HTTPValidationError",
-            "SessionInfo",
-            "SessionList",
-            "SessionStatus",
-            "ValidationError"
-        ]
-    );
-    let text = std::fs::read_to_string(workspace.spec()).expect("written");
-    assert!(text.ends_with("}\n") && text.starts_with("{\n  \"openapi\": \"3.0.3\",\n  \"info\""));
+    let before = workspace.files();
+    let from = workspace.layout().upstream();
+    let stdout = workspace.update_ok(&from, &[]);
+    assert!(stdout.contains("no change"), "{stdout}");
     assert!(
-        !text.contains("\"title\": \"Offset\""),
-        "property titles are dropped"
-    );
-
-    // The generated client is what `cargo xtask codegen` makes of the spec.
-    assert_eq!(
-        xtask::check(&workspace.spec(), &workspace.generated()).ok(),
-        Some(Freshness::Fresh)
-    );
-
-    let provenance: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(workspace.provenance()).expect("written"))
-            .expect("JSON");
-    let fixture_bytes = std::fs::read(fastapi_fixture()).expect("readable");
-    assert_eq!(
-        provenance["source"],
-        fastapi_fixture().display().to_string()
-    );
-    assert_eq!(
-        provenance["sha256"],
-        spec_update::provenance::sha256_hex(&fixture_bytes)
-    );
-    assert_eq!(provenance["upstream_openapi"], "3.1.0");
-    assert_eq!(
-        provenance["operations"],
-        serde_json::json!(["list_sessions"])
-    );
-    let fetched_at = provenance["fetched_at"].as_str().unwrap_or_default();
-    assert!(
-        chrono::DateTime::parse_from_rfc3339(fetched_at).is_ok(),
-        "{fetched_at}"
+        workspace.files() == before,
+        "an unchanged update wrote files"
     );
 }
 
 #[test]
-fn importing_twice_gives_the_same_bytes_and_no_changes() {
-    let workspace = Workspace::without_spec();
-    let targets = workspace.targets();
-    let first = spec_update::plan(
-        &options(&fastapi_fixture(), Some(&["list_sessions"])),
-        &targets,
-    )
-    .expect("imports");
-    // Without a current spec, everything is new.
-    let rules: Vec<Rule> = first.changes.iter().map(|change| change.rule).collect();
-    assert_eq!(rules, [Rule::PathAdded]);
-    spec_update::apply(&first, &targets).expect("written");
-    let second = spec_update::plan(&options(&fastapi_fixture(), None), &targets).expect("imports");
-    assert_eq!(second.changes, []);
-    assert_eq!(second.spec_text, first.spec_text);
-    assert_eq!(second.generated_text, first.generated_text);
-}
-
-#[test]
-fn what_fastapi_would_say_differently_shows_up_in_the_report() {
-    // The fixture follows the hand-written spec where FastAPI's defaults
-    // differ; put FastAPI's defaults back and the report names each one.
+fn the_same_document_reformatted_and_reordered_writes_nothing() {
     let workspace = Workspace::new();
-    let upstream = workspace.write_upstream(&fastapi_fixture_with(|document| {
-        let schemas = &mut document["components"]["schemas"];
-        schemas["SessionInfo"]["properties"]["status"] = serde_json::json!({
-            "anyOf": [{"$ref": "#/components/schemas/SessionStatus"}, {"type": "null"}],
-            "default": null
-        });
-        schemas["SessionInfo"]["additionalProperties"] = serde_json::json!(true);
-        if let Some(error) = schemas["HTTPValidationError"].as_object_mut() {
-            error.remove("required");
+    let before = workspace.files();
+    // Compact, and with every object's keys reversed.
+    fn reversed(value: &Value) -> String {
+        match value {
+            Value::Object(map) => {
+                let entries: Vec<String> = map
+                    .iter()
+                    .rev()
+                    .map(|(key, child)| {
+                        format!("{}:{}", Value::String(key.clone()), reversed(child))
+                    })
+                    .collect();
+                format!("{{{}}}", entries.join(","))
+            }
+            Value::Array(items) => format!(
+                "[{}]",
+                items.iter().map(reversed).collect::<Vec<_>>().join(",")
+            ),
+            leaf => leaf.to_string(),
         }
-    }));
-    let plan = spec_update::plan(&options(&upstream, None), &workspace.targets()).expect("imports");
-    // (`default: null` reads as no default, so it is not a change.)
-    let mut rules: Vec<(&str, &str)> = plan
-        .changes
-        .iter()
-        .map(|change| {
-            let tail = change.pointer.rsplit("/schema/").next().unwrap_or_default();
-            (change.rule.id(), tail)
-        })
-        .collect();
-    rules.sort();
-    assert_eq!(
-        rules,
-        [
-            (
-                "additional-properties-changed",
-                "properties/sessions/items/additionalProperties"
-            ),
-            (
-                "response-property-became-nullable",
-                "properties/sessions/items/properties/status/nullable"
-            ),
-            ("response-property-became-optional", "properties/detail"),
-        ]
+    }
+    let path = workspace.write_upstream(&reversed(&workspace.upstream()));
+    let stdout = workspace.update_ok(&path, &[]);
+    assert!(stdout.contains("no change"), "{stdout}");
+    assert!(
+        workspace.files() == before,
+        "a reformatted document wrote files"
     );
 }
 
-/// A loopback HTTP server that answers `requests` requests with `status`
-/// and `body`, then stops.
+#[test]
+fn an_operation_id_and_a_component_rename_change_no_generated_name() {
+    let workspace = Workspace::new();
+    let before_spec = workspace.read(&workspace.layout().spec());
+    let before_client = workspace.read(&workspace.layout().generated());
+    let path = workspace.changed_upstream(|document| {
+        list_operation(document)["operationId"] = json!("list_user_sessions_v2_api_get");
+        // Rename SessionListResponse -> SessionsPage, references included.
+        let text = document.to_string().replace(
+            "#/components/schemas/SessionListResponse",
+            "#/components/schemas/SessionsPage",
+        );
+        *document = serde_json::from_str(&text).expect("JSON");
+        let schemas = document["components"]["schemas"]
+            .as_object_mut()
+            .expect("schemas");
+        let page = schemas
+            .remove("SessionListResponse")
+            .expect("the page schema");
+        schemas.insert("SessionsPage".to_string(), page);
+    });
+    let stdout = workspace.update_ok(&path, &[]);
+    assert!(
+        stdout.contains("0 breaking") || stdout.contains("no changes"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("no change:"),
+        "the upstream document did change: {stdout}"
+    );
+    assert_eq!(workspace.read(&workspace.layout().spec()), before_spec);
+    assert_eq!(
+        workspace.read(&workspace.layout().generated()),
+        before_client
+    );
+    // The new upstream document and its provenance were taken in.
+    assert_eq!(
+        workspace.upstream()["paths"][LIST]["get"]["operationId"],
+        "list_user_sessions_v2_api_get"
+    );
+}
+
+#[test]
+fn upstream_changes_flow_into_the_spec_and_the_generated_facts() {
+    let workspace = Workspace::new();
+    let path = workspace.changed_upstream(|document| {
+        let schemas = &mut document["components"]["schemas"];
+        schemas["SessionInfo"]["properties"]["plan"] = json!({"type": "string", "title": "Plan"});
+        schemas["ProjectUserSessionStatus"]["enum"]
+            .as_array_mut()
+            .expect("the status values")
+            .push(json!("archived"));
+        for parameter in list_operation(document)["parameters"]
+            .as_array_mut()
+            .expect("parameters")
+        {
+            if parameter["name"] == "limit" {
+                parameter["schema"]["maximum"] = json!(200);
+            }
+        }
+    });
+    let stdout = workspace.update_ok(&path, &[]);
+    for expected in [
+        "response-property-added",
+        "sessions[].plan",
+        "archived",
+        "0 breaking",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "expected {expected:?} in:\n{stdout}"
+        );
+    }
+    let client = workspace.read(&workspace.layout().generated());
+    for expected in [
+        "pub const LIMIT_MAX: u64 = 200;",
+        "\"archived\"",
+        "pub plan: ::std::option::Option<::std::string::String>",
+    ] {
+        assert!(
+            client.contains(expected),
+            "expected {expected:?} in the client"
+        );
+    }
+    // The update leaves a fresh workspace: codegen --check agrees.
+    assert_eq!(
+        xtask::codegen::check_workspace(&workspace.layout()).ok(),
+        Some(xtask::Freshness::Fresh)
+    );
+    // A second run with the same document writes nothing.
+    let before = workspace.files();
+    let stdout = workspace.update_ok(&path, &[]);
+    assert!(stdout.contains("no change"), "{stdout}");
+    assert!(workspace.files() == before);
+}
+
+#[test]
+fn a_stale_overlay_action_stops_the_update_naming_it() {
+    let workspace = Workspace::new();
+    // The path parameter is renamed: the overlay's targets by path no
+    // longer apply.
+    let path = workspace.changed_upstream(|document| {
+        let paths = document["paths"].as_object_mut().expect("paths");
+        let item = paths.remove(LIST).expect("the list path");
+        paths.insert("/api/v1/users/{user_id}/sessions".to_string(), item);
+    });
+    workspace.assert_refused(
+        &path.display().to_string(),
+        &[],
+        &["overlay.yaml", "action 0", "matches nothing"],
+    );
+}
+
+#[test]
+fn keep_accepts_ids_method_and_path_or_all() {
+    let workspace = Workspace::new();
+    let from = workspace.layout().upstream();
+    let stdout = workspace.update_ok(
+        &from,
+        &["--dry-run", "--keep", "get /api/v1/users/{id}/sessions,create_session_api_v1_users__custom_user_id__sessions_post"],
+    );
+    assert!(stdout.contains("kept: GET /api/v1/users/{custom_user_id}/sessions, POST /api/v1/users/{custom_user_id}/sessions"), "{stdout}");
+    let stdout = workspace.update_ok(&from, &["--keep", "all"]);
+    assert!(stdout.contains("wrote"), "{stdout}");
+    let provenance: Value =
+        serde_json::from_str(&workspace.read(&workspace.layout().provenance())).expect("JSON");
+    assert_eq!(provenance["operations"].as_array().map(Vec::len), Some(23));
+    let client = workspace.read(&workspace.layout().generated());
+    assert!(client.contains("pub fn list_sessions(") && client.contains("pub struct SessionList"));
+    workspace.assert_refused(
+        &from.display().to_string(),
+        &["--keep", "DELETE /nowhere"],
+        &["no operation matches `DELETE /nowhere`"],
+    );
+}
+
+#[test]
+fn dry_run_prints_the_report_and_writes_nothing() {
+    let workspace = Workspace::new();
+    let before = workspace.files();
+    let path = workspace.changed_upstream(|document| {
+        document["components"]["schemas"]["SessionInfo"]["properties"]
+            .as_object_mut()
+            .expect("properties")
+            .remove("metadata");
+    });
+    let stdout = workspace.update_ok(&path, &["--dry-run"]);
+    assert!(
+        stdout.contains("response-property-removed") && stdout.contains("dry run: nothing written"),
+        "{stdout}"
+    );
+    assert!(workspace.files() == before);
+}
+
+#[test]
+fn an_interrupted_write_is_repaired_by_the_next_run_saying_so() {
+    let workspace = Workspace::new();
+    let layout = workspace.layout();
+    // As if killed after staging the spec but before the commit point.
+    let staged = layout.openapi_dir().join(".recallr.json.staged");
+    std::fs::write(&staged, "half").expect("writable");
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["codegen", "--root"])
+        .arg(workspace.dir.path())
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("repaired") && stderr.contains("before it was committed"),
+        "{stderr}"
+    );
+    assert!(!staged.exists());
+    assert_eq!(
+        xtask::codegen::check_workspace(&layout).ok(),
+        Some(xtask::Freshness::Fresh)
+    );
+}
+
 fn serve(status: &'static str, body: Vec<u8>, requests: usize) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
     let address = listener.local_addr().expect("bound");
@@ -313,34 +395,34 @@ fn serve(status: &'static str, body: Vec<u8>, requests: usize) -> String {
 }
 
 #[test]
-fn update_from_a_url_fetches_from_a_loopback_server() {
+fn update_from_a_url_records_it_without_credentials() {
     let workspace = Workspace::new();
-    let bytes = std::fs::read(fastapi_fixture()).expect("readable");
+    let mut document = workspace.upstream();
+    document["info"]["description"] = json!("served");
+    let bytes = serde_json::to_vec(&document).expect("serializes");
     let url = serve("200 OK", bytes.clone(), 1);
-    let output = workspace.update(&url, &[]);
+    let with_secrets = url.replacen("http://", "http://user:hunter2@", 1) + "?access_token=s3cret";
+    let output = workspace.update(&with_secrets, &[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(stdout.contains("no changes"), "{stdout}");
     assert!(
-        stdout.contains(&format!("wrote {}", workspace.spec().display())),
+        !stdout.contains("hunter2") && !stdout.contains("s3cret"),
         "{stdout}"
     );
-
-    let provenance: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(workspace.provenance()).expect("written"))
-            .expect("JSON");
-    assert_eq!(provenance["source"], url);
+    let provenance_text = workspace.read(&workspace.layout().provenance());
+    assert!(
+        !provenance_text.contains("hunter2") && !provenance_text.contains("s3cret"),
+        "{provenance_text}"
+    );
+    let provenance: Value = serde_json::from_str(&provenance_text).expect("JSON");
+    assert_eq!(provenance["source"], format!("{url}?access_token=REDACTED"));
     assert_eq!(
         provenance["sha256"],
-        spec_update::provenance::sha256_hex(&bytes)
-    );
-    assert_eq!(
-        spec_diff::diff_files(&xtask::paths::spec(), &workspace.spec()).ok(),
-        Some(vec![])
+        xtask::spec_update::provenance::sha256_hex(&bytes)
     );
 }
 
@@ -395,91 +477,8 @@ fn bad_upstream_documents_are_refused_and_nothing_is_written() {
 }
 
 #[test]
-fn a_3_1_construct_with_no_3_0_form_is_refused_with_its_pointer() {
-    let workspace = Workspace::new();
-    let fixture = fastapi_fixture().display().to_string();
-    // add_message's body holds a tuple (`prefixItems`): refused once kept...
-    workspace.assert_refused(
-        &fixture,
-        &["--keep", "list_sessions,add_message"],
-        &[
-            "fastapi_openapi.json",
-            "cannot convert to OpenAPI 3.0.3",
-            "`/components/schemas/MessageCreate/properties/span/prefixItems`",
-            "`prefixItems` has no OpenAPI 3.0 form",
-        ],
-    );
-    // ...and harmless while pruned away (the default run imports it).
-    let upstream = workspace.write_upstream(&fastapi_fixture_with(|document| {
-        document["components"]["schemas"]["SessionList"]["properties"]["total"]["type"] =
-            serde_json::json!(["integer", "string"]);
-    }));
-    workspace.assert_refused(
-        &upstream.display().to_string(),
-        &[],
-        &[
-            "`/components/schemas/SessionList/properties/total/type`",
-            "several non-null types (integer, string)",
-        ],
-    );
-}
-
-#[test]
-fn unknown_keep_ids_are_refused_naming_the_available_ones() {
-    let workspace = Workspace::new();
-    workspace.assert_refused(
-        &fastapi_fixture().display().to_string(),
-        &["--keep", "list_sessions,delete_everything"],
-        &[
-            "no operation has the operationId `delete_everything`",
-            "`create_user`, `get_user`, `list_sessions`, `add_message`",
-        ],
-    );
-}
-
-#[test]
-fn dry_run_prints_the_report_and_writes_nothing() {
-    let workspace = Workspace::new();
-    let before = workspace.files();
-    let upstream =
-        workspace.write_upstream(&fastapi_fixture_with(|document| {
-            document["paths"]["/api/v1/users/{custom_user_id}/sessions"]["get"]["parameters"][2]
-                ["schema"]["maximum"] = serde_json::json!(50);
-        }));
-    let output = workspace.update(&upstream.display().to_string(), &["--dry-run"]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        stdout.contains(
-            "breaking  request-range-tightened  /paths/~1api~1v1~1users~1{custom_user_id}~1sessions/get/parameters/limit/schema/maximum"
-        ),
-        "{stdout}"
-    );
-    assert!(stdout.contains("dry run: nothing written"), "{stdout}");
-    assert!(workspace.files() == before, "--dry-run wrote files");
-}
-
-#[test]
-fn a_failed_write_restores_the_files_already_written() {
-    let workspace = Workspace::new();
-    let plan = spec_update::plan(&options(&fastapi_fixture(), None), &workspace.targets())
-        .expect("the fixture imports");
-    let before = workspace.files();
-    // The generated file's folder cannot be created: the spec and the
-    // provenance record are written first, then the last step fails.
-    let mut targets = workspace.targets();
-    let blocker = workspace.dir.path().join("blocker");
-    std::fs::write(&blocker, "a file where a folder should be").expect("writable");
-    targets.generated = blocker.join("lib.rs");
-    let error = spec_update::apply(&plan, &targets)
-        .err()
-        .map(|err| err.to_string());
-    assert!(error.is_some_and(|message| message.contains("blocker")));
-    let mut after = workspace.files();
-    after.remove(&blocker);
-    assert!(after == before, "a failed update left changed files");
+fn the_layer_paths_are_where_the_readme_says() {
+    assert_eq!(paths::UPSTREAM, "openapi/upstream.json");
+    assert_eq!(paths::OVERLAY, "openapi/overlay.yaml");
+    assert_eq!(paths::SPEC, "openapi/recallr.json");
 }

@@ -47,6 +47,8 @@ impl Record {
             metadata: (*self.metadata).clone(),
             session_id: self.session_id,
             status: Some(self.status.clone()),
+            session_summary: None,
+            memories: None,
             extra: (*self.extra).clone(),
         }
     }
@@ -501,6 +503,8 @@ pub fn session_with_id(
         metadata,
         session_id,
         status: Some(status),
+        session_summary: None,
+        memories: None,
         extra: Map::new(),
     }
 }

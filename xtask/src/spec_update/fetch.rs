@@ -28,7 +28,7 @@ impl Source {
             Ok(Source::Url(from.to_string()))
         } else if from.contains("://") {
             Err(XtaskError::Import {
-                document: from.to_string(),
+                document: redact_url(from),
                 message: "unsupported URL scheme: give an http:// or https:// URL, or a file path"
                     .to_string(),
             })
@@ -38,13 +38,58 @@ impl Source {
     }
 }
 
+/// Shown with any credentials removed (see [`redact_url`]): this text goes
+/// into the report, errors and the provenance file.
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Source::File(path) => write!(f, "{}", path.display()),
-            Source::Url(url) => f.write_str(url),
+            Source::Url(url) => f.write_str(&redact_url(url)),
         }
     }
+}
+
+/// Query parameters whose values are secrets when their names contain one
+/// of these (case-insensitive).
+const SECRET_QUERY_NAMES: [&str; 9] = [
+    "token",
+    "key",
+    "secret",
+    "password",
+    "auth",
+    "sig",
+    "credential",
+    "session",
+    "code",
+];
+
+/// `url` without `user:password@`, with the values of secret-looking query
+/// parameters replaced by `REDACTED`, and without a fragment. A URL that does
+/// not parse is shown as `<unparsable URL>` rather than risk echoing a secret.
+pub fn redact_url(url: &str) -> String {
+    let Ok(mut parsed) = reqwest::Url::parse(url) else {
+        return "<unparsable URL>".to_string();
+    };
+    let _ = parsed.set_username("");
+    let _ = parsed.set_password(None);
+    parsed.set_fragment(None);
+    if parsed.query().is_some() {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(name, value)| {
+                let lower = name.to_ascii_lowercase();
+                let secret = SECRET_QUERY_NAMES.iter().any(|word| lower.contains(word));
+                let value = if secret {
+                    "REDACTED".to_string()
+                } else {
+                    value.into_owned()
+                };
+                (name.into_owned(), value)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
 }
 
 /// The bytes of the upstream document and when they were read.
@@ -65,7 +110,7 @@ pub fn fetch(source: &Source, timeout: Duration) -> Result<Fetched, XtaskError> 
             source,
         })?,
         Source::Url(url) => download(url, timeout).map_err(|message| XtaskError::Fetch {
-            url: url.clone(),
+            url: redact_url(url),
             message,
         })?,
     };
@@ -160,5 +205,18 @@ mod tests {
         );
         let refused = Source::parse("ftp://example.invalid/openapi.json");
         assert!(matches!(refused, Err(XtaskError::Import { .. })));
+    }
+
+    #[test]
+    fn credentials_never_reach_the_shown_url() {
+        let source = Source::parse(
+            "https://user:hunter2@example.invalid/openapi.json?version=2&access_token=s3cret&apiKey=k#frag",
+        )
+        .expect("a URL");
+        assert_eq!(
+            source.to_string(),
+            "https://example.invalid/openapi.json?version=2&access_token=REDACTED&apiKey=REDACTED"
+        );
+        assert_eq!(redact_url("https://exa mple/%"), "<unparsable URL>");
     }
 }

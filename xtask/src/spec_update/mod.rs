@@ -1,63 +1,44 @@
-//! `cargo xtask spec update`: import the vendor's OpenAPI document in one
+//! `cargo xtask spec update`: take in the vendor's OpenAPI document in one
 //! step.
 //!
-//! [`plan`] does all the work in memory: fetch, keep the supported
-//! operations, convert 3.1 to 3.0.3, normalize, generate the client and diff
-//! against the current spec. [`apply`] then writes the spec, the provenance
-//! record and the generated code, restoring all three if any write fails.
-//! Every path is a parameter ([`Targets`]), so tests work in a temp dir.
+//! [`plan`] does all the work in memory: fetch, choose the operations
+//! (matched by method and path), derive the effective spec through the same
+//! [`pipeline`] as `codegen` (trim, overlay, 3.1 to 3.0.3), generate the
+//! client, and diff the old effective spec against the new one, so only real
+//! upstream changes show. [`apply`] writes the set of files all or nothing
+//! ([`crate::transaction`]); when nothing changed, nothing is written.
 
 pub mod downgrade;
 pub mod fetch;
 pub mod normalize;
 pub mod provenance;
 pub mod prune;
-mod rollback;
+pub mod select;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use openapiv3::OpenAPI;
 use serde_json::Value;
 
-use crate::codegen;
 use crate::error::XtaskError;
-use crate::output;
-use crate::paths;
+use crate::overlay::Overlay;
+use crate::paths::Workspace;
+use crate::pipeline;
 use crate::spec::{self, Spec};
 use crate::spec_diff::{self, Change};
+use crate::transaction::FileSet;
 use fetch::Source;
 use provenance::Provenance;
-
-/// The files `spec update` reads and writes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Targets {
-    /// The workspace spec (`openapi/recallr.json`): diffed against, then
-    /// replaced.
-    pub spec: PathBuf,
-    /// The provenance record (`openapi/recallr.provenance.json`).
-    pub provenance: PathBuf,
-    /// The generated client (`crates/recallr-api/src/lib.rs`).
-    pub generated: PathBuf,
-}
-
-impl Targets {
-    /// The workspace's own files.
-    pub fn workspace() -> Self {
-        Targets {
-            spec: paths::spec(),
-            provenance: paths::provenance(),
-            generated: paths::generated(),
-        }
-    }
-}
+use select::OperationKey;
 
 /// What to import.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
     /// A file path, or an `http://`/`https://` URL.
     pub from: String,
-    /// The operationIds to keep; `None` keeps those the current spec has.
+    /// `--keep`: operationIds of the upstream document, `METHOD /path`, or
+    /// `all`; `None` keeps the operations the effective spec has now.
     pub keep: Option<Vec<String>>,
     /// How long a download may take.
     pub timeout: Duration,
@@ -66,116 +47,145 @@ pub struct Options {
 /// Everything `spec update` would write, and the report, computed in memory.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    /// What the new spec changes for a client, against the current spec.
+    /// `--from`, with any credentials removed.
+    pub source: String,
+    /// What the new effective spec changes for a client, against the
+    /// current one.
     pub changes: Vec<Change>,
-    /// The operationIds kept.
-    pub operations: Vec<String>,
-    /// The new spec's text.
-    pub spec_text: String,
+    /// The operations kept.
+    pub operations: Vec<OperationKey>,
+    /// Whether the upstream document, the kept operations, the effective
+    /// spec and the client are all as committed: then nothing is written.
+    pub unchanged: bool,
+    /// The upstream document's text, as stored.
+    pub upstream_text: String,
     /// The provenance record's text.
     pub provenance_text: String,
+    /// The new effective spec.
+    pub spec: Spec,
+    /// The effective spec before the update (empty if there was none).
+    pub previous_spec: Spec,
     /// The generated client's text, as `cargo xtask codegen` writes it.
     pub generated_text: String,
 }
 
 /// Imports `options.from` and prepares every file, writing nothing.
-pub fn plan(options: &Options, targets: &Targets) -> Result<Plan, XtaskError> {
+pub fn plan(options: &Options, workspace: &Workspace) -> Result<Plan, XtaskError> {
     let source = Source::parse(&options.from)?;
     let label = source.to_string();
-    let import_error = |message: String| XtaskError::Import {
-        document: label.clone(),
-        message,
-    };
-
-    let current = load_current(&targets.spec)?;
-    let keep = operations_to_keep(options, current.as_ref(), &targets.spec)?;
+    let current = load_current(&workspace.spec())?;
 
     let fetched = fetch::fetch(&source, options.timeout)?;
-    let text = std::str::from_utf8(&fetched.bytes)
-        .map_err(|err| import_error(format!("not UTF-8 text: {err}")))?;
-    let mut document: Value = serde_json::from_str(text).map_err(|err| XtaskError::Import {
-        document: format!("{label}:{}:{}", err.line(), err.column()),
-        message: format!("invalid JSON: {}", spec::message_without_position(&err)),
+    let text = std::str::from_utf8(&fetched.bytes).map_err(|err| XtaskError::Import {
+        document: label.clone(),
+        message: format!("not UTF-8 text: {err}"),
     })?;
-    let version = openapi_version(&document).map_err(import_error)?;
+    let upstream = pipeline::parse_upstream(&label, text)?;
+    let version = pipeline::openapi_version(&upstream).map_err(|message| XtaskError::Import {
+        document: label.clone(),
+        message,
+    })?;
 
-    prune::prune(&mut document, &keep).map_err(import_error)?;
-    if version.starts_with("3.1.") {
-        downgrade::downgrade(&mut document).map_err(|message| {
-            import_error(format!("cannot convert to OpenAPI 3.0.3: {message}"))
-        })?;
-    }
-    let spec_text = normalize::to_text(&document)
-        .map_err(|err| import_error(format!("cannot write the converted document: {err}")))?;
-
-    // The converted spec goes through the same parser and generator as the
-    // committed one, so a document progenitor cannot use is refused here.
-    let converted =
-        |err: XtaskError| import_error(format!("the converted document is unusable: {err}"));
-    let new_spec = Spec {
-        path: targets.spec.clone(),
-        document: spec::parse(&targets.spec, &spec_text).map_err(converted)?,
-        text: spec_text.clone(),
+    let requested = match (&options.keep, &current) {
+        (Some(keep), _) => keep.clone(),
+        (None, Some(current)) => current_operations(current),
+        (None, None) => {
+            return Err(XtaskError::Import {
+                document: workspace.spec().display().to_string(),
+                message: "does not exist, so it cannot say which operations to keep; pass --keep"
+                    .to_string(),
+            });
+        }
     };
-    let generated_text = codegen::render(&new_spec).map_err(converted)?;
+    let operations =
+        select::resolve(&upstream, &requested).map_err(|message| XtaskError::Import {
+            document: label.clone(),
+            message,
+        })?;
 
-    let old_spec = current.unwrap_or_else(|| Spec {
-        path: targets.spec.clone(),
+    let overlay = Overlay::load(&workspace.overlay())?;
+    let derived = pipeline::derive_from(workspace, &upstream, &operations, &overlay)?;
+
+    let previous_spec = current.unwrap_or_else(|| Spec {
+        path: workspace.spec(),
         text: String::new(),
         document: OpenAPI::default(),
     });
-    let changes = spec_diff::diff(&old_spec, &new_spec)?;
+    let changes = spec_diff::diff(&previous_spec, &derived.spec)?;
+
+    let previous_upstream = crate::codegen::read_if_exists(&workspace.upstream())?
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok());
+    let previous_operations = Provenance::load(&workspace.provenance())
+        .ok()
+        .map(|provenance| provenance.operations);
+    let kept: Vec<String> = operations.iter().map(ToString::to_string).collect();
+    let unchanged = previous_upstream.as_ref() == Some(&upstream)
+        && previous_operations.as_ref() == Some(&kept)
+        && previous_spec.text == derived.spec.text
+        && crate::codegen::read_if_exists(&workspace.generated())?.as_deref()
+            == Some(derived.generated.as_str());
 
     let provenance_text = Provenance {
         source: label.clone(),
         fetched_at: fetched.fetched_at,
         sha256: provenance::sha256_hex(&fetched.bytes),
         upstream_openapi: version,
-        operations: keep.clone(),
+        operations: kept,
     }
     .to_text()
-    .map_err(|err| import_error(format!("cannot write the provenance record: {err}")))?;
+    .map_err(|err| XtaskError::Import {
+        document: label.clone(),
+        message: format!("cannot write the provenance record: {err}"),
+    })?;
+    let upstream_text = pipeline::upstream_text(&upstream).map_err(|err| XtaskError::Import {
+        document: label.clone(),
+        message: format!("cannot write the document: {err}"),
+    })?;
 
     Ok(Plan {
+        source: label,
         changes,
-        operations: keep,
-        spec_text,
+        operations,
+        unchanged,
+        upstream_text,
         provenance_text,
-        generated_text,
+        spec: derived.spec,
+        previous_spec,
+        generated_text: derived.generated,
     })
 }
 
-/// Writes the planned spec and provenance record, then regenerates the
-/// client with [`codegen::write`]. If any step fails, all three files get
-/// their previous contents back.
-pub fn apply(plan: &Plan, targets: &Targets) -> Result<(), XtaskError> {
-    let files = [
-        targets.spec.as_path(),
-        targets.provenance.as_path(),
-        targets.generated.as_path(),
-    ];
-    rollback::write_or_restore(&files, || {
-        output::write_atomically(&targets.spec, &plan.spec_text)?;
-        output::write_atomically(&targets.provenance, &plan.provenance_text)?;
-        codegen::write(&targets.spec, &targets.generated)?;
-        // One code path: what codegen wrote must be what was planned.
-        let written =
-            std::fs::read_to_string(&targets.generated).map_err(|source| XtaskError::Read {
-                path: targets.generated.clone(),
-                source,
-            })?;
-        if written != plan.generated_text {
-            return Err(XtaskError::Generator {
-                path: targets.spec.clone(),
-                message: "regenerating from the written spec gave other code than planned"
-                    .to_string(),
-            });
-        }
-        Ok(())
-    })
+/// Writes the upstream document, its provenance, the effective spec and the
+/// client as one set (see [`crate::transaction`]), plus `extra` files (the
+/// version bumps and changelog of a release). Writes nothing for an
+/// unchanged plan.
+pub fn apply(
+    plan: &Plan,
+    workspace: &Workspace,
+    extra: &[(std::path::PathBuf, String)],
+) -> Result<Vec<std::path::PathBuf>, XtaskError> {
+    if plan.unchanged {
+        return Ok(Vec::new());
+    }
+    let mut files = FileSet::new(&workspace.openapi_dir());
+    let mut written = Vec::new();
+    for (path, text) in [
+        (workspace.upstream(), &plan.upstream_text),
+        (workspace.provenance(), &plan.provenance_text),
+        (workspace.spec(), &plan.spec.text),
+        (workspace.generated(), &plan.generated_text),
+    ]
+    .into_iter()
+    .chain(extra.iter().map(|(path, text)| (path.clone(), text)))
+    {
+        files.add(&path, text.clone());
+        written.push(path);
+    }
+    files.commit()?;
+    Ok(written)
 }
 
-/// The current workspace spec, or `None` when there is none yet.
+/// The current effective spec, or `None` when there is none yet.
 fn load_current(path: &Path) -> Result<Option<Spec>, XtaskError> {
     match spec::load(path) {
         Ok(spec) => Ok(Some(spec)),
@@ -186,50 +196,21 @@ fn load_current(path: &Path) -> Result<Option<Spec>, XtaskError> {
     }
 }
 
-fn operations_to_keep(
-    options: &Options,
-    current: Option<&Spec>,
-    spec_path: &Path,
-) -> Result<Vec<String>, XtaskError> {
-    let requested: Vec<String> = match (&options.keep, current) {
-        (Some(keep), _) => keep.clone(),
-        (None, Some(current)) => current
-            .document
-            .operations()
-            .filter_map(|(_, _, operation)| operation.operation_id.clone())
-            .collect(),
-        (None, None) => {
-            return Err(XtaskError::Import {
-                document: spec_path.display().to_string(),
-                message: "does not exist, so it cannot say which operations to keep; pass --keep"
-                    .to_string(),
-            });
-        }
-    };
-    let mut keep: Vec<String> = Vec::new();
-    for id in requested {
-        let id = id.trim().to_string();
-        if !id.is_empty() && !keep.contains(&id) {
-            keep.push(id);
-        }
-    }
-    if keep.is_empty() {
-        return Err(XtaskError::Import {
-            document: spec_path.display().to_string(),
-            message: "no operations to keep: pass --keep with at least one operationId".to_string(),
-        });
-    }
-    Ok(keep)
-}
-
-/// The declared version, if this command can import it (3.0 or 3.1).
-fn openapi_version(document: &Value) -> Result<String, String> {
-    match spec::declared_version(document)? {
-        version if version.starts_with("3.0.") || version.starts_with("3.1.") => {
-            Ok(version.to_string())
-        }
-        version => Err(format!(
-            "OpenAPI {version} is not supported: give an OpenAPI 3.0 or 3.1 document"
-        )),
-    }
+/// `METHOD /path` of every operation of the current effective spec.
+fn current_operations(current: &Spec) -> Vec<String> {
+    current
+        .document
+        .paths
+        .paths
+        .iter()
+        .flat_map(|(path, item)| {
+            let methods: Vec<&str> = match item.as_item() {
+                Some(item) => item.iter().map(|(method, _)| method).collect(),
+                None => Vec::new(),
+            };
+            methods
+                .into_iter()
+                .map(move |method| format!("{} {path}", method.to_ascii_uppercase()))
+        })
+        .collect()
 }

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
+use super::select::OperationKey;
 use crate::json_pointer;
 
 use crate::spec::OPERATION_METHODS as METHODS;
@@ -26,42 +27,11 @@ const SECTIONS: [&str; 10] = [
     "pathItems",
 ];
 
-/// The operationIds of `document`, in document order.
-pub fn operation_ids(document: &Value) -> Vec<String> {
-    let mut ids = Vec::new();
-    if let Some(paths) = document.get("paths").and_then(Value::as_object) {
-        for item in paths.values() {
-            for method in METHODS {
-                if let Some(id) = item
-                    .get(method)
-                    .and_then(|operation| operation.get("operationId"))
-                    .and_then(Value::as_str)
-                {
-                    ids.push(id.to_string());
-                }
-            }
-        }
-    }
-    ids
-}
-
-/// Removes every operation whose operationId is not in `keep`, then every
-/// component nothing kept refers to. Unknown ids, references outside
-/// `#/components` and references to missing components are errors.
-pub fn prune(document: &mut Value, keep: &[String]) -> Result<(), String> {
-    let available = operation_ids(document);
-    let unknown: Vec<&str> = keep
-        .iter()
-        .filter(|id| !available.contains(id))
-        .map(String::as_str)
-        .collect();
-    if !unknown.is_empty() {
-        return Err(format!(
-            "no operation has the operationId {} (from --keep); the document has: {}",
-            quoted(&unknown),
-            quoted(&available.iter().map(String::as_str).collect::<Vec<_>>())
-        ));
-    }
+/// Removes every operation not in `keep` (resolved by
+/// [`super::select::resolve`]), then every component nothing kept refers to.
+/// References outside `#/components` and references to missing components
+/// are errors.
+pub fn prune(document: &mut Value, keep: &[OperationKey]) -> Result<(), String> {
     let Some(root) = document.as_object_mut() else {
         return Err("not an OpenAPI document: the top level is not a JSON object".to_string());
     };
@@ -69,7 +39,7 @@ pub fn prune(document: &mut Value, keep: &[String]) -> Result<(), String> {
     let mut used_tags = BTreeSet::new();
     let mut security_schemes = BTreeSet::new();
     if let Some(paths) = root.get_mut("paths").and_then(Value::as_object_mut) {
-        for item in paths.values_mut() {
+        for (path, item) in paths.iter_mut() {
             let Some(item) = item.as_object_mut() else {
                 continue;
             };
@@ -77,10 +47,9 @@ pub fn prune(document: &mut Value, keep: &[String]) -> Result<(), String> {
                 if !METHODS.contains(&key.as_str()) {
                     return true;
                 }
-                let kept = operation
-                    .get("operationId")
-                    .and_then(Value::as_str)
-                    .is_some_and(|id| keep.iter().any(|kept| kept == id));
+                let kept = keep
+                    .iter()
+                    .any(|kept| kept.method.eq_ignore_ascii_case(key) && &kept.path == path);
                 if kept {
                     collect_names(operation.get("tags"), &mut used_tags);
                     collect_security(operation.get("security"), &mut security_schemes);
@@ -152,16 +121,6 @@ pub fn prune(document: &mut Value, keep: &[String]) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-fn quoted(ids: &[&str]) -> String {
-    if ids.is_empty() {
-        return "no operationIds".to_string();
-    }
-    ids.iter()
-        .map(|id| format!("`{id}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn collect_names(list: Option<&Value>, into: &mut BTreeSet<String>) {
@@ -245,6 +204,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn get_a() -> OperationKey {
+        OperationKey {
+            method: "GET".to_string(),
+            path: "/a".to_string(),
+        }
+    }
+
     fn document() -> Value {
         json!({
             "openapi": "3.0.3",
@@ -275,8 +241,12 @@ mod tests {
     #[test]
     fn kept_operations_keep_what_they_reach_transitively() {
         let mut value = document();
-        assert_eq!(prune(&mut value, &["get_a".to_string()]), Ok(()));
-        assert_eq!(operation_ids(&value), ["get_a"]);
+        assert_eq!(prune(&mut value, &[get_a()]), Ok(()));
+        let kept: Vec<String> = super::super::select::operations(&value)
+            .into_iter()
+            .map(|(key, _)| key.to_string())
+            .collect();
+        assert_eq!(kept, ["GET /a"]);
         let schemas: Vec<&String> = value["components"]["schemas"]
             .as_object()
             .map(|map| map.keys().collect())
@@ -291,22 +261,12 @@ mod tests {
     }
 
     #[test]
-    fn unknown_ids_are_named_with_the_available_ones() {
-        let mut value = document();
-        let error = prune(&mut value, &["nope".to_string()]).expect_err("refused");
-        assert_eq!(
-            error,
-            "no operation has the operationId `nope` (from --keep); the document has: `get_a`, `get_b`, `post_b`"
-        );
-    }
-
-    #[test]
     fn a_dangling_reference_is_an_error() {
         let mut value = document();
         value["components"]["schemas"]
             .as_object_mut()
             .map(|schemas| schemas.remove("C"));
-        let error = prune(&mut value, &["get_a".to_string()]).expect_err("refused");
+        let error = prune(&mut value, &[get_a()]).expect_err("refused");
         assert!(
             error.contains("`#/components/schemas/C` refers to a component that does not exist"),
             "{error}"

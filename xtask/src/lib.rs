@@ -7,6 +7,7 @@
 
 pub mod codegen;
 pub mod error;
+pub mod forward_compat;
 pub mod json_pointer;
 pub mod open_enum;
 pub mod output;

@@ -24,7 +24,7 @@ Every struct and enum here is `#[non_exhaustive]`, so a newer spec that adds a f
 a variant or an enum value is an additive change for code that uses them, not a breaking one. \
 Outside this crate:\n\n\
 - build a struct with its `new`, which takes the required fields, then set optional fields \
-on the value; or with its `builder()` (see [`builder`]): set the fields, then `try_into()`, \
+on the value; or with its `builder()` (see [`builder`](crate::types::builder)): set the fields, then `try_into()`, \
 which names a missing required field in its error;\n\
 - read fields directly, and end struct patterns with `..`;\n\
 - give a `match` on an enum a wildcard arm.";
@@ -162,7 +162,11 @@ fn document_builder_fns(items: &mut [Item]) -> Vec<String> {
             if let syn::ImplItem::Fn(function) = impl_item
                 && function.sig.ident == "builder"
             {
-                if !function.attrs.iter().any(|attr| attr.path().is_ident("doc")) {
+                if !function
+                    .attrs
+                    .iter()
+                    .any(|attr| attr.path().is_ident("doc"))
+                {
                     append_doc(
                         &mut function.attrs,
                         &format!(
@@ -221,7 +225,10 @@ fn constructor(builders: &[Item], type_name: &str) -> Result<Option<Item>, Strin
         let Some(name) = &field.ident else {
             return Ok(None);
         };
-        let Some(default) = defaults.iter().find_map(|(member, expr)| (*member == name).then_some(*expr)) else {
+        let Some(default) = defaults
+            .iter()
+            .find_map(|(member, expr)| (*member == name).then_some(*expr))
+        else {
             return Err(format!(
                 "the builder of `{type_name}` does not give the field `{name}` a default"
             ));
@@ -327,7 +334,8 @@ fn is_default_impl_of(block: &syn::ItemImpl, type_name: &str) -> bool {
         .as_ref()
         .and_then(|(_, path, _)| path.segments.last())
         .is_some_and(|segment| segment.ident == "Default");
-    is_default && matches!(block.self_ty.as_ref(), Type::Path(path) if path.path.is_ident(type_name))
+    is_default
+        && matches!(block.self_ty.as_ref(), Type::Path(path) if path.path.is_ident(type_name))
 }
 
 /// In `impl Default for builder::<type_name>`, starts `field` as `Ok` and
@@ -365,7 +373,9 @@ fn is_pub(visibility: &Visibility) -> bool {
 }
 
 fn has_non_exhaustive(attrs: &[Attribute]) -> bool {
-    attrs.iter().any(|attr| attr.path().is_ident("non_exhaustive"))
+    attrs
+        .iter()
+        .any(|attr| attr.path().is_ident("non_exhaustive"))
 }
 
 fn add_non_exhaustive(attrs: &mut Vec<Attribute>) {

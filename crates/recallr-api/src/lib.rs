@@ -13,7 +13,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 ///
 /// Every struct and enum here is `#[non_exhaustive]`, so a newer spec that adds a field, a variant or an enum value is an additive change for code that uses them, not a breaking one. Outside this crate:
 ///
-/// - build a struct with its `new`, which takes the required fields, then set optional fields on the value; or with its `builder()` (see [`builder`]): set the fields, then `try_into()`, which names a missing required field in its error;
+/// - build a struct with its `new`, which takes the required fields, then set optional fields on the value; or with its `builder()` (see [`builder`](crate::types::builder)): set the fields, then `try_into()`, which names a missing required field in its error;
 /// - read fields directly, and end struct patterns with `..`;
 /// - give a `match` on an enum a wildcard arm.
 #[allow(clippy::all)]

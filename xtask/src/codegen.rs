@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::XtaskError;
 use crate::facts;
+use crate::forward_compat;
 use crate::open_enum::{self, OpenEnum};
 use crate::output;
 use crate::paths::Workspace;
@@ -179,16 +180,13 @@ pub fn render(spec: &Spec) -> Result<String, XtaskError> {
         path: spec.path.clone(),
         message: err.to_string(),
     })?;
-    let mut open_enum_items = Vec::new();
-    for open_enum in &open_enums {
-        let tokens = open_enum.tokens().map_err(generator_error)?;
-        let parsed: syn::File = syn::parse2(tokens).map_err(|err| XtaskError::Unparsable {
-            path: spec.path.clone(),
-            message: err.to_string(),
-        })?;
-        open_enum_items.extend(parsed.items);
-    }
-    add_to_types_module(&mut file, open_enum_items).map_err(generator_error)?;
+    let tokens = open_enum::all_tokens(&open_enums).map_err(generator_error)?;
+    let parsed: syn::File = syn::parse2(tokens).map_err(|err| XtaskError::Unparsable {
+        path: spec.path.clone(),
+        message: err.to_string(),
+    })?;
+    add_to_types_module(&mut file, parsed.items).map_err(generator_error)?;
+    forward_compat::apply(&mut file).map_err(generator_error)?;
     // Facts come from the committed spec's own document: it keeps the error
     // responses progenitor is not given, and every bound and default.
     let facts: syn::File =

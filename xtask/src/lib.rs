@@ -13,6 +13,7 @@ pub mod codegen;
 pub mod component_names;
 pub mod error;
 pub mod facts;
+pub mod forward_compat;
 pub mod json_pointer;
 pub mod open_enum;
 pub mod output;

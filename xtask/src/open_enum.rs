@@ -3,11 +3,75 @@
 //! typify turns a string enum into a closed Rust enum, so one new upstream
 //! value (say a session status `"archived"`) would make a whole page fail to
 //! decode. Every string enum among the spec's component schemas is therefore
-//! replaced by an enum with the documented variants plus `Unknown(String)`.
+//! replaced by an enum with the documented variants plus `Unknown`, whose
+//! payload is the opaque [`UNKNOWN_VALUE`] type shared by all open enums.
 
 use openapiv3::{OpenAPI, ReferenceOr, SchemaKind, Type};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
+
+/// The name of the generated type that holds an unknown value.
+pub const UNKNOWN_VALUE: &str = "UnknownValue";
+
+/// Every open enum's items, preceded by the [`UNKNOWN_VALUE`] type they
+/// share (left out when there is no open enum).
+pub fn all_tokens(open_enums: &[OpenEnum]) -> Result<TokenStream, String> {
+    if open_enums.is_empty() {
+        return Ok(TokenStream::new());
+    }
+    let mut tokens = unknown_value_tokens();
+    for open_enum in open_enums {
+        tokens.extend(open_enum.tokens()?);
+    }
+    Ok(tokens)
+}
+
+/// The opaque payload of every `Unknown` variant.
+///
+/// Its field is private and it has no constructor or `Deserialize`, so
+/// code outside the generated crate can read it but never build one or
+/// match on its text: the only way to get one is to decode a value the
+/// enum does not name.
+fn unknown_value_tokens() -> TokenStream {
+    let name = format_ident!("{}", UNKNOWN_VALUE);
+    quote! {
+        /// A value of an enum that this version of the client does not
+        /// name, as it was on the wire.
+        ///
+        /// Read it with [`as_str`](Self::as_str) or `Display`; it cannot be
+        /// built or matched on by content. This is deliberate: a value that
+        /// is `Unknown` today becomes a named variant when the client is
+        /// regenerated from a newer spec, and then stops reaching the
+        /// `Unknown` arm. A pattern like `Unknown("archived")` would silently
+        /// stop matching on that day; matching the named variant, or
+        /// comparing `as_str()` on the enum itself (which returns the wire
+        /// value for every variant), keeps working.
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct #name(::std::string::String);
+
+        impl #name {
+            /// The value as it appeared on the wire.
+            pub fn as_str(&self) -> &str {
+                self.0.as_str()
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+    }
+}
 
 /// A string enum found among the spec's component schemas.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,21 +163,28 @@ impl OpenEnum {
             .clone()
             .unwrap_or_else(|| format!("The `{}` values.", self.name));
         let schema_name = &self.name;
+        let unknown_value = format_ident!("{}", UNKNOWN_VALUE);
+        let unknown_doc = format!(
+            "A value the spec did not list when this client was generated, kept verbatim. Read it with `as_str()`; see [`{UNKNOWN_VALUE}`] for why it cannot be matched by content."
+        );
 
         Ok(quote! {
             #[doc = #description]
             ///
             /// Values this version of the client does not know decode into
             /// `Unknown`, so a new upstream value never fails a whole response.
+            /// The enum is `#[non_exhaustive]` because a newer spec adds
+            /// variants: match it with a wildcard arm, and compare
+            /// [`as_str`](Self::as_str) to tell unnamed values apart.
             #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            #[non_exhaustive]
             pub enum #type_name {
                 #(
                     #[doc = #value_docs]
                     #idents,
                 )*
-                /// A value the spec did not list when this client was generated,
-                /// kept verbatim.
-                Unknown(::std::string::String),
+                #[doc = #unknown_doc]
+                Unknown(#unknown_value),
             }
 
             impl #type_name {
@@ -138,7 +209,7 @@ impl OpenEnum {
                 fn from(value: &str) -> Self {
                     match value {
                         #(#values => Self::#idents,)*
-                        other => Self::Unknown(other.to_string()),
+                        other => Self::Unknown(#unknown_value(other.to_string())),
                     }
                 }
             }

@@ -10,9 +10,17 @@ pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
 use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderExt};
 /// Types used as operation parameters and responses.
+///
+/// Every struct and enum here is `#[non_exhaustive]`, so a newer spec that adds a field, a variant or an enum value is an additive change for code that uses them, not a breaking one. Outside this crate:
+///
+/// - build a struct with its `new`, which takes the required fields, then set optional fields on the value; or with its `builder()` (see [`builder`](crate::types::builder)): set the fields, then `try_into()`, which names a missing required field in its error;
+/// - read fields directly, and end struct patterns with `..`;
+/// - give a `match` on an enum a wildcard arm.
 #[allow(clippy::all)]
 pub mod types {
     ///`ErrorDetail`
+    ///
+    /// This struct is `#[non_exhaustive]`: a newer spec may add fields. Outside this crate, build it with [`ErrorDetail::new`] from its required fields, or with [`ErrorDetail::builder`] and `try_into()`, and end patterns on it with `..`.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -20,15 +28,19 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ErrorDetail {
         pub detail: ::std::string::String,
     }
     impl ErrorDetail {
+        /// Starts a [`builder::ErrorDetail`]: set its fields, then call `try_into()` to get the value.
         pub fn builder() -> builder::ErrorDetail {
             Default::default()
         }
     }
     ///`HttpValidationError`
+    ///
+    /// This struct is `#[non_exhaustive]`: a newer spec may add fields. Outside this crate, build it with [`HttpValidationError::new`] from its required fields, or with [`HttpValidationError::builder`] and `try_into()`, and end patterns on it with `..`.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -36,15 +48,19 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct HttpValidationError {
         pub detail: ::std::vec::Vec<ValidationError>,
     }
     impl HttpValidationError {
+        /// Starts a [`builder::HttpValidationError`]: set its fields, then call `try_into()` to get the value.
         pub fn builder() -> builder::HttpValidationError {
             Default::default()
         }
     }
     ///`SessionInfo`
+    ///
+    /// This struct is `#[non_exhaustive]`: a newer spec may add fields. Outside this crate, build it with [`SessionInfo::new`] from its required fields, or with [`SessionInfo::builder`] and `try_into()`, and end patterns on it with `..`.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -52,6 +68,7 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct SessionInfo {
         pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
         ///Only with include_memories=true.
@@ -67,11 +84,14 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl SessionInfo {
+        /// Starts a [`builder::SessionInfo`]: set its fields, then call `try_into()` to get the value.
         pub fn builder() -> builder::SessionInfo {
             Default::default()
         }
     }
     ///`SessionList`
+    ///
+    /// This struct is `#[non_exhaustive]`: a newer spec may add fields. Outside this crate, build it with [`SessionList::new`] from its required fields, or with [`SessionList::builder`] and `try_into()`, and end patterns on it with `..`.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -79,6 +99,7 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct SessionList {
         ///Whether more sessions are available beyond the current page
         pub has_more: bool,
@@ -89,11 +110,14 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl SessionList {
+        /// Starts a [`builder::SessionList`]: set its fields, then call `try_into()` to get the value.
         pub fn builder() -> builder::SessionList {
             Default::default()
         }
     }
     ///`SessionMemory`
+    ///
+    /// This struct is `#[non_exhaustive]`: a newer spec may add fields. Outside this crate, build it with [`SessionMemory::new`] from its required fields, or with [`SessionMemory::builder`] and `try_into()`, and end patterns on it with `..`.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -101,16 +125,20 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct SessionMemory {
         pub content: ::std::string::String,
         pub memory_id: ::uuid::Uuid,
     }
     impl SessionMemory {
+        /// Starts a [`builder::SessionMemory`]: set its fields, then call `try_into()` to get the value.
         pub fn builder() -> builder::SessionMemory {
             Default::default()
         }
     }
     ///`ValidationError`
+    ///
+    /// This struct is `#[non_exhaustive]`: a newer spec may add fields. Outside this crate, build it with [`ValidationError::new`] from its required fields, or with [`ValidationError::builder`] and `try_into()`, and end patterns on it with `..`.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -118,6 +146,7 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ValidationError {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub ctx: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -129,11 +158,14 @@ pub mod types {
         pub type_: ::std::string::String,
     }
     impl ValidationError {
+        /// Starts a [`builder::ValidationError`]: set its fields, then call `try_into()` to get the value.
         pub fn builder() -> builder::ValidationError {
             Default::default()
         }
     }
     ///`ValidationErrorLocItem`
+    ///
+    /// This enum is `#[non_exhaustive]`: a newer spec may add variants, so give a `match` on it a wildcard arm.
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -142,6 +174,7 @@ pub mod types {
         schemars::JsonSchema
     )]
     #[serde(untagged)]
+    #[non_exhaustive]
     pub enum ValidationErrorLocItem {
         String(::std::string::String),
         Integer(i64),
@@ -278,7 +311,7 @@ pub mod types {
                     session_id: Err("no value supplied for session_id".to_string()),
                     session_summary: Ok(Default::default()),
                     status: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -426,7 +459,7 @@ pub mod types {
                     has_more: Err("no value supplied for has_more".to_string()),
                     sessions: Err("no value supplied for sessions".to_string()),
                     total: Err("no value supplied for total".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -682,6 +715,73 @@ pub mod types {
                 }
             }
         }
+        impl super::ErrorDetail {
+            /// Builds a `ErrorDetail` from its required fields; every optional field starts empty. A newer spec that adds an optional field leaves this signature as it is. Set more fields on the value, or use [`ErrorDetail::builder`](super::ErrorDetail::builder).
+            pub fn new(detail: ::std::string::String) -> Self {
+                Self { detail }
+            }
+        }
+        impl super::HttpValidationError {
+            /// Builds a `HttpValidationError` from its required fields; every optional field starts empty. A newer spec that adds an optional field leaves this signature as it is. Set more fields on the value, or use [`HttpValidationError::builder`](super::HttpValidationError::builder).
+            pub fn new(detail: ::std::vec::Vec<super::ValidationError>) -> Self {
+                Self { detail }
+            }
+        }
+        impl super::SessionInfo {
+            /// Builds a `SessionInfo` from its required fields; every optional field starts empty. A newer spec that adds an optional field leaves this signature as it is. Set more fields on the value, or use [`SessionInfo::builder`](super::SessionInfo::builder).
+            pub fn new(
+                created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+                metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                session_id: ::uuid::Uuid,
+            ) -> Self {
+                Self {
+                    created_at,
+                    memories: Default::default(),
+                    metadata,
+                    session_id,
+                    session_summary: Default::default(),
+                    status: Default::default(),
+                    extra: Default::default(),
+                }
+            }
+        }
+        impl super::SessionList {
+            /// Builds a `SessionList` from its required fields; every optional field starts empty. A newer spec that adds an optional field leaves this signature as it is. Set more fields on the value, or use [`SessionList::builder`](super::SessionList::builder).
+            pub fn new(
+                has_more: bool,
+                sessions: ::std::vec::Vec<super::SessionInfo>,
+                total: u64,
+            ) -> Self {
+                Self {
+                    has_more,
+                    sessions,
+                    total,
+                    extra: Default::default(),
+                }
+            }
+        }
+        impl super::SessionMemory {
+            /// Builds a `SessionMemory` from its required fields; every optional field starts empty. A newer spec that adds an optional field leaves this signature as it is. Set more fields on the value, or use [`SessionMemory::builder`](super::SessionMemory::builder).
+            pub fn new(content: ::std::string::String, memory_id: ::uuid::Uuid) -> Self {
+                Self { content, memory_id }
+            }
+        }
+        impl super::ValidationError {
+            /// Builds a `ValidationError` from its required fields; every optional field starts empty. A newer spec that adds an optional field leaves this signature as it is. Set more fields on the value, or use [`ValidationError::builder`](super::ValidationError::builder).
+            pub fn new(
+                loc: ::std::vec::Vec<super::ValidationErrorLocItem>,
+                msg: ::std::string::String,
+                type_: ::std::string::String,
+            ) -> Self {
+                Self {
+                    ctx: Default::default(),
+                    input: Default::default(),
+                    loc,
+                    msg,
+                    type_,
+                }
+            }
+        }
     }
     /// Error types.
     pub mod error {
@@ -715,11 +815,48 @@ pub mod types {
             }
         }
     }
+    /// A value of an enum that this version of the client does not
+    /// name, as it was on the wire.
+    ///
+    /// Read it with [`as_str`](Self::as_str) or `Display`; it cannot be
+    /// built or matched on by content. This is deliberate: a value that
+    /// is `Unknown` today becomes a named variant when the client is
+    /// regenerated from a newer spec, and then stops reaching the
+    /// `Unknown` arm. A pattern like `Unknown("archived")` would silently
+    /// stop matching on that day; matching the named variant, or
+    /// comparing `as_str()` on the enum itself (which returns the wire
+    /// value for every variant), keeps working.
+    #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[non_exhaustive]
+    pub struct UnknownValue(::std::string::String);
+    impl UnknownValue {
+        /// The value as it appeared on the wire.
+        pub fn as_str(&self) -> &str {
+            self.0.as_str()
+        }
+    }
+    impl ::std::fmt::Display for UnknownValue {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::serde::Serialize for UnknownValue {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
     ///The `SessionStatus` values.
     ///
     /// Values this version of the client does not know decode into
     /// `Unknown`, so a new upstream value never fails a whole response.
+    /// The enum is `#[non_exhaustive]` because a newer spec adds
+    /// variants: match it with a wildcard arm, and compare
+    /// [`as_str`](Self::as_str) to tell unnamed values apart.
     #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[non_exhaustive]
     pub enum SessionStatus {
         ///`pending`
         Pending,
@@ -731,9 +868,8 @@ pub mod types {
         Failed,
         ///`insufficient_balance`
         InsufficientBalance,
-        /// A value the spec did not list when this client was generated,
-        /// kept verbatim.
-        Unknown(::std::string::String),
+        ///A value the spec did not list when this client was generated, kept verbatim. Read it with `as_str()`; see [`UnknownValue`] for why it cannot be matched by content.
+        Unknown(UnknownValue),
     }
     impl SessionStatus {
         /// Every value the spec documents, in the spec's order.
@@ -768,7 +904,7 @@ pub mod types {
                 "processed" => Self::Processed,
                 "failed" => Self::Failed,
                 "insufficient_balance" => Self::InsufficientBalance,
-                other => Self::Unknown(other.to_string()),
+                other => Self::Unknown(UnknownValue(other.to_string())),
             }
         }
     }

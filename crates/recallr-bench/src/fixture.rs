@@ -11,12 +11,8 @@ use crate::error::BenchError;
 pub fn page_body(sessions: usize, seed: u64) -> Result<Vec<u8>, BenchError> {
     let store = Store::generate(1, sessions, seed);
     let sessions = store.sessions("user-0").unwrap_or_default();
-    let page = SessionList {
-        total: sessions.len() as u64 * 1_000,
-        has_more: true,
-        sessions,
-        extra: serde_json::Map::new(),
-    };
+    let total = sessions.len() as u64 * 1_000;
+    let page = SessionList::new(true, sessions, total);
     serde_json::to_vec(&page).map_err(|err| BenchError::measure("the decode fixture", err))
 }
 

@@ -14,7 +14,8 @@
 //!   sessions are created, deleted or change status during the walk, with
 //!   optional concurrent prefetch ([`ListSessions::concurrency`]).
 //! - **Forward compatibility**: a status the vendor adds later decodes as
-//!   [`SessionStatus::Unknown`], and unknown fields are kept in `extra`.
+//!   [`SessionStatus::Unknown`], and unknown fields are kept in `extra`;
+//!   generated types are `#[non_exhaustive]` (see below).
 //!
 //! Every request is built and sent by the generated client; this crate only
 //! configures it, checks arguments, retries and pages.
@@ -35,6 +36,36 @@
 //! for session in &failed {
 //!     println!("{} {}", session.session_id, session.created_at);
 //! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Building values and matching statuses
+//!
+//! The generated types are `#[non_exhaustive]`, so a field or status the
+//! vendor adds arrives in a compatible release. Build them with `new` or
+//! `builder()` rather than struct literals, and give a `match` on a status a
+//! wildcard arm. An unknown status is read with `as_str()`, never matched by
+//! its text: it becomes a named variant when the client is regenerated.
+//!
+//! ```
+//! use recallr_ext::{SessionInfo, SessionStatus};
+//!
+//! # fn main() -> Result<(), recallr_ext::types::error::ConversionError> {
+//! let session: SessionInfo = SessionInfo::builder()
+//!     .session_id(uuid::Uuid::from_u128(7))
+//!     .created_at(chrono::Utc::now())
+//!     .metadata(serde_json::Map::new())
+//!     .status(Some(SessionStatus::from("archived")))
+//!     .try_into()?;
+//!
+//! let label = match &session.status {
+//!     Some(SessionStatus::Failed | SessionStatus::InsufficientBalance) => "needs attention",
+//!     Some(SessionStatus::Processed) => "done",
+//!     Some(SessionStatus::Unknown(value)) => value.as_str(),
+//!     _ => "in progress",
+//! };
+//! assert_eq!(label, "archived");
 //! # Ok(())
 //! # }
 //! ```

@@ -322,7 +322,7 @@ async fn an_unknown_status_and_extra_fields_decode() {
     let page = client.user(USER).sessions().send().await.expect("decodes");
     assert_eq!(
         page.sessions[0].status,
-        Some(SessionStatus::Unknown("archived".to_string()))
+        Some(SessionStatus::from("archived"))
     );
     let page = client.user(USER).sessions().send().await.expect("decodes");
     assert!(!page.extra.is_empty(), "unknown page fields are kept");

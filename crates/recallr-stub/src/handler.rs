@@ -127,7 +127,7 @@ fn answer(shared: &Shared, uri: &axum::http::Uri, headers: &HeaderMap, tweak: Tw
         Tweak::None => {}
         Tweak::UnknownStatus => {
             if let Some(first) = sessions.first_mut() {
-                first.status = Some(SessionStatus::Unknown("archived".to_string()));
+                first.status = Some(SessionStatus::from("archived"));
             }
         }
         Tweak::ExtraFields => {
@@ -143,12 +143,8 @@ fn answer(shared: &Shared, uri: &axum::http::Uri, headers: &HeaderMap, tweak: Tw
             );
         }
     }
-    let page = SessionList {
-        has_more,
-        sessions,
-        total,
-        extra,
-    };
+    let mut page = SessionList::new(has_more, sessions, total);
+    page.extra = extra;
     json_response(StatusCode::OK, &page)
 }
 
@@ -163,12 +159,7 @@ fn user_id(path: &str) -> String {
 }
 
 pub(crate) fn detail(status: StatusCode, reason: &str) -> Response {
-    json_response(
-        status,
-        &ErrorDetail {
-            detail: reason.to_string(),
-        },
-    )
+    json_response(status, &ErrorDetail::new(reason.to_string()))
 }
 
 fn validation_error(errors: Vec<FieldError>) -> Response {

@@ -42,15 +42,10 @@ impl Record {
     }
 
     pub fn to_info(&self) -> SessionInfo {
-        SessionInfo {
-            created_at: self.created_at,
-            metadata: (*self.metadata).clone(),
-            session_id: self.session_id,
-            status: Some(self.status.clone()),
-            session_summary: None,
-            memories: None,
-            extra: (*self.extra).clone(),
-        }
+        let mut info = SessionInfo::new(self.created_at, (*self.metadata).clone(), self.session_id);
+        info.status = Some(self.status.clone());
+        info.extra = (*self.extra).clone();
+        info
     }
 }
 
@@ -498,15 +493,9 @@ pub fn session_with_id(
         Value::Object(map) => map,
         _ => Map::new(),
     };
-    SessionInfo {
-        created_at,
-        metadata,
-        session_id,
-        status: Some(status),
-        session_summary: None,
-        memories: None,
-        extra: Map::new(),
-    }
+    let mut info = SessionInfo::new(created_at, metadata, session_id);
+    info.status = Some(status);
+    info
 }
 
 #[cfg(test)]

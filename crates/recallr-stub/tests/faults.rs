@@ -228,7 +228,7 @@ async fn an_unknown_status_replaces_the_first_sessions_status() {
     let page = common::page(&answer.body);
     assert_eq!(
         page.sessions[0].status,
-        Some(SessionStatus::Unknown("archived".to_string()))
+        Some(SessionStatus::from("archived"))
     );
     assert!(
         page.sessions[1..]

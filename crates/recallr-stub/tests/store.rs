@@ -71,10 +71,7 @@ fn a_data_file_is_read_and_its_errors_name_it() {
     let store = Store::from_file(&path).expect("valid");
     assert_eq!(store.users(), vec!["a/b".to_string(), "empty".to_string()]);
     let sessions = store.sessions("a/b").expect("the user");
-    assert_eq!(
-        sessions[0].status,
-        Some(SessionStatus::Unknown("archived".to_string()))
-    );
+    assert_eq!(sessions[0].status, Some(SessionStatus::from("archived")));
     assert_eq!(sessions[1].metadata["lang"]["code"], "en");
 
     std::fs::write(&path, "{").expect("written");

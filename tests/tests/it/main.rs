@@ -3,6 +3,7 @@
 
 mod decoding;
 mod drift;
+mod forward_compat;
 mod json_schema;
 mod self_contained;
 mod spec_facts;

@@ -44,6 +44,7 @@
 mod client;
 mod error;
 mod pager;
+mod redact;
 mod response;
 mod retry;
 mod sessions;
@@ -56,4 +57,6 @@ pub use error::{Error, SNIPPET_LEN, ValidationIssue};
 pub use pager::{MAX_UNPRODUCTIVE_FETCHES, Page, PagerStats, SessionItems, SessionPages};
 pub use recallr_api::types::{SessionInfo, SessionList, SessionStatus};
 pub use retry::RetryPolicy;
-pub use sessions::{ListSessions, MAX_CONCURRENCY, MAX_PAGE_SIZE};
+pub use sessions::{
+    ListSessions, MAX_CONCURRENCY, MAX_METADATA_FILTER_LEN, MAX_PAGE_SIZE, MAX_USER_ID_LEN,
+};

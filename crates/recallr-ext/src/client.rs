@@ -8,6 +8,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use uuid::Uuid;
 
 use crate::error::Error;
+use crate::redact::Redactor;
 use crate::retry::RetryPolicy;
 use crate::sessions::ListSessions;
 
@@ -51,9 +52,10 @@ struct Inner {
     base_url: String,
     project_id: Uuid,
     retry: RetryPolicy,
-    /// Kept only to scrub it from text the server sends back (a proxy may
-    /// echo request headers); never printed.
-    api_key: String,
+    operation_timeout: Option<Duration>,
+    /// Scrubs the key from text the server sends back (a proxy may echo
+    /// request headers); never printed.
+    redactor: Redactor,
 }
 
 impl fmt::Debug for Recallr {
@@ -63,6 +65,7 @@ impl fmt::Debug for Recallr {
             .field("base_url", &self.inner.base_url)
             .field("project_id", &self.inner.project_id)
             .field("retry", &self.inner.retry)
+            .field("operation_timeout", &self.inner.operation_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -74,10 +77,10 @@ impl Recallr {
     }
 
     /// A client configured from `RECALLR_API_KEY`, `RECALLR_PROJECT_ID` and
-    /// (optionally) `RECALLR_BASE_URL`. A missing or empty variable is an
-    /// [`Error::Config`] that names it.
+    /// (optionally) `RECALLR_BASE_URL`. A missing, empty or non-UTF-8
+    /// variable is an [`Error::Config`] that names it.
     pub fn from_env() -> Result<Self, Error> {
-        RecallrBuilder::from_env_with(|name| std::env::var(name).ok())?.build()
+        RecallrBuilder::from_env()?.build()
     }
 
     /// The operations on one user's data. The id is sent percent-encoded as
@@ -108,8 +111,12 @@ impl Recallr {
         &self.inner.retry
     }
 
-    pub(crate) fn api_key(&self) -> &str {
-        &self.inner.api_key
+    pub(crate) fn redactor(&self) -> &Redactor {
+        &self.inner.redactor
+    }
+
+    pub(crate) fn operation_timeout(&self) -> Option<Duration> {
+        self.inner.operation_timeout
     }
 }
 
@@ -150,6 +157,7 @@ pub struct RecallrBuilder {
     base_url: Option<String>,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
+    operation_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     user_agent: Option<String>,
     http_client: Option<reqwest::Client>,
@@ -163,6 +171,7 @@ impl fmt::Debug for RecallrBuilder {
             .field("base_url", &self.base_url)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("operation_timeout", &self.operation_timeout)
             .field("retry", &self.retry)
             .field("user_agent", &self.user_agent)
             .field("http_client", &self.http_client.is_some())
@@ -171,6 +180,16 @@ impl fmt::Debug for RecallrBuilder {
 }
 
 impl RecallrBuilder {
+    /// A builder filled from the environment, as [`Recallr::from_env`]
+    /// reads it. A variable that is set but not valid UTF-8 is an
+    /// [`Error::Config`] that says so (not "not set").
+    pub fn from_env() -> Result<Self, Error> {
+        for name in [ENV_API_KEY, ENV_PROJECT_ID, ENV_BASE_URL] {
+            check_env_unicode(name)?;
+        }
+        Self::from_env_with(|name| std::env::var(name).ok())
+    }
+
     /// A builder filled from variables looked up with `lookup` (the
     /// environment, in [`Recallr::from_env`]; a secret store, or a map in
     /// tests). `RECALLR_API_KEY` and `RECALLR_PROJECT_ID` are required;
@@ -231,6 +250,17 @@ impl RecallrBuilder {
         self
     }
 
+    /// The longest one call may take, retries and the waits between them
+    /// included: [`ListSessions::send`](crate::ListSessions::send), or one
+    /// page's fetch in the streams. When it runs out the call fails with
+    /// [`Error::Timeout`], and a retry that could not finish in time is not
+    /// started. Default: none, so a call may take up to
+    /// `(retries + 1) × timeout` plus the waits between attempts.
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = Some(timeout);
+        self
+    }
+
     /// How failed requests are retried (default: [`RetryPolicy::default`]).
     pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = Some(retry);
@@ -246,6 +276,10 @@ impl RecallrBuilder {
     /// Sends requests through this `reqwest::Client` (for a proxy, custom
     /// TLS roots, or a shared pool). The credentials are still added to
     /// every request.
+    ///
+    /// Build it with `.redirect(reqwest::redirect::Policy::none())`, as the
+    /// built-in client is: reqwest's default policy follows redirects to
+    /// other hosts and resends the API key header there.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -286,7 +320,10 @@ impl RecallrBuilder {
                 }
                 client
             }
+            // Redirects are not followed: the API has no reason to redirect,
+            // and reqwest would resend the key header to any host.
             None => reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
                 .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
                 .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                 .build()
@@ -298,24 +335,42 @@ impl RecallrBuilder {
                 base_url,
                 project_id,
                 retry: self.retry.unwrap_or_default(),
-                api_key: api_key.trim().to_string(),
+                operation_timeout: self.operation_timeout,
+                redactor: Redactor::new(api_key.trim()),
             }),
         })
     }
 }
 
+/// A variable that is set but not UTF-8 is its own error, not "not set".
+fn check_env_unicode(name: &str) -> Result<(), Error> {
+    match std::env::var(name) {
+        Err(std::env::VarError::NotUnicode(_)) => Err(Error::config(format!(
+            "{name} is set but is not valid UTF-8"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The rejected value is never echoed: it may hold a password, or be the
+/// API key put in the wrong variable.
 fn normalize_base_url(base_url: &str) -> Result<String, Error> {
     let parsed = reqwest::Url::parse(base_url.trim())
-        .map_err(|err| Error::config(format!("the base URL {base_url:?} is not a URL: {err}")))?;
+        .map_err(|err| Error::config(format!("the base URL is not a URL: {err}")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(Error::config(format!(
-            "the base URL {base_url:?} must start with http:// or https://"
-        )));
+        return Err(Error::config(
+            "the base URL must start with http:// or https://",
+        ));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Error::config(
+            "the base URL must not contain a user name or password: the API key authenticates requests",
+        ));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(Error::config(format!(
-            "the base URL {base_url:?} must not have a query or fragment"
-        )));
+        return Err(Error::config(
+            "the base URL must not have a query or fragment",
+        ));
     }
     // The generated client appends "/api/v1/...": no trailing slash.
     Ok(parsed.as_str().trim_end_matches('/').to_string())
@@ -337,9 +392,7 @@ fn default_headers(api_key: &str, project_id: Uuid, user_agent: &str) -> Result<
     })?;
     key.set_sensitive(true);
     let user_agent = HeaderValue::from_str(user_agent).map_err(|_| {
-        Error::config(format!(
-            "the user agent {user_agent:?} contains characters that cannot be sent in an HTTP header"
-        ))
+        Error::config("the user agent contains characters that cannot be sent in an HTTP header")
     })?;
     let project_id = HeaderValue::from_str(&project_id.to_string())
         .map_err(|_| Error::config("the project ID cannot be sent in an HTTP header"))?;
@@ -367,8 +420,15 @@ mod tests {
                 .as_deref(),
             Some("https://example.test/prefix")
         );
-        for bad in ["", "not a url", "ftp://example.test", "http://h/?q=1"] {
-            assert!(normalize_base_url(bad).is_err(), "{bad:?} was accepted");
+        for bad in [
+            "",
+            "not a url",
+            "ftp://example.test",
+            "http://h/?q=1",
+            "http://user:hunter2@h/",
+        ] {
+            let error = normalize_base_url(bad).expect_err(bad).to_string();
+            assert!(!error.contains("hunter2"), "{error}");
         }
     }
 }

@@ -25,7 +25,9 @@ impl std::fmt::Display for ValidationIssue {
 ///
 /// Server errors keep the HTTP status, the server's `detail` and the
 /// request id header (`x-request-id` or `request-id`) when the server sent
-/// one. No variant ever holds the API key.
+/// one. No variant ever holds the API key: every piece of text the server
+/// sent (body, `detail`, headers) has the key scrubbed out, in every form
+/// it can take, before it is stored, and is cut to a bounded length.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -65,17 +67,21 @@ pub enum Error {
         request_id: Option<String>,
     },
     /// A 5xx response.
-    #[error("server error ({status}): {detail}{}", request_id_suffix(.request_id))]
+    #[error("server error ({status}): {detail}{}{}", retry_after_suffix(.retry_after), request_id_suffix(.request_id))]
     Server {
         /// The HTTP status.
         status: StatusCode,
         /// The server's `detail`, or a snippet of a non-JSON body.
         detail: String,
+        /// How long the server asked us to wait (`Retry-After`, as a 503
+        /// may send), if it said.
+        retry_after: Option<Duration>,
         /// The request id header, if any.
         request_id: Option<String>,
     },
     /// Another status the API does not document for this call (say 400,
-    /// 403 or 408).
+    /// 403 or 408), or a 404 that is not the API's "user not found" (a
+    /// wrong base URL, or a proxy's page).
     #[error("unexpected response ({status}): {detail}{}", request_id_suffix(.request_id))]
     UnexpectedStatus {
         /// The HTTP status.
@@ -85,17 +91,37 @@ pub enum Error {
         /// The request id header, if any.
         request_id: Option<String>,
     },
-    /// The request (or reading its response) took longer than the timeout.
+    /// The server answered with a redirect. Redirects are never followed,
+    /// so that the API key is never sent to another address.
+    #[error(
+        "the server redirected the request ({status}{}); redirects are not followed, so that the API key goes only to the configured base URL: set the base URL to the API's address",
+        location_suffix(.location)
+    )]
+    Redirect {
+        /// The HTTP status (301, 302, 307, ...).
+        status: StatusCode,
+        /// The `Location` header, if any.
+        location: Option<String>,
+    },
+    /// The request (or reading its response) took longer than the timeout,
+    /// or the call took longer than its
+    /// [`operation_timeout`](crate::RecallrBuilder::operation_timeout).
     #[error("request timed out: {message}")]
     Timeout {
         /// What timed out.
         message: String,
+        /// The HTTP client's error, if the HTTP client timed out.
+        #[source]
+        source: Option<reqwest::Error>,
     },
     /// The connection could not be made or was lost before a response.
     #[error("connection error: {message}")]
     Connection {
         /// What went wrong.
         message: String,
+        /// The HTTP client's error.
+        #[source]
+        source: Option<reqwest::Error>,
     },
     /// A response arrived but its body could not be read or decoded.
     #[error("cannot decode the response{}: {message}; body starts: {snippet:?}", status_suffix(.status))]
@@ -104,11 +130,14 @@ pub enum Error {
         status: Option<StatusCode>,
         /// What the decoder said.
         message: String,
-        /// The first bytes of the body (at most [`SNIPPET_LEN`] characters).
+        /// The first characters of the body (at most [`SNIPPET_LEN`]).
         snippet: String,
         /// Whether the body was cut short (a transport problem, worth a retry)
         /// rather than malformed.
         truncated: bool,
+        /// The HTTP client's error, when it was the HTTP client that failed.
+        #[source]
+        source: Option<reqwest::Error>,
     },
     /// The request was refused before sending: a bad argument or setting.
     #[error("invalid request: {message}")]
@@ -122,13 +151,30 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
-    /// The pager stopped because pages kept returning nothing new.
+    /// A page broke the server's documented order (newest `created_at`
+    /// first), on which the pager's exactly-once guarantee rests. The walk
+    /// stops rather than skip sessions silently.
     #[error(
-        "pagination made no progress after {pages} consecutive pages; the list is changing faster than it can be read"
+        "the server broke its documented order (newest first) in the page at offset {offset}: {detail}; stopping rather than risk skipping sessions"
     )]
+    OrderViolated {
+        /// The offset of the page that broke the order.
+        offset: u64,
+        /// What was out of order, with the positions.
+        detail: String,
+    },
+    /// The pager stopped because pages kept returning nothing new.
+    #[error("pagination made no progress: {pages} pages in a row (offsets {first_offset} to {last_offset}) held only sessions already listed; {}",
+        if *.total_changed { "the list is changing faster than it can be read" } else { "the total did not change, so the server may be ignoring the offset or repeating a page" })]
     NoProgress {
         /// How many pages in a row yielded nothing new.
         pages: u32,
+        /// The offset of the first of those pages.
+        first_offset: u64,
+        /// The offset of the last of those pages.
+        last_offset: u64,
+        /// Whether the server's `total` changed during that run.
+        total_changed: bool,
     },
 }
 
@@ -147,8 +193,10 @@ impl Error {
             Error::Unauthorized { .. }
             | Error::UserNotFound { .. }
             | Error::Validation { .. }
+            | Error::Redirect { .. }
             | Error::InvalidRequest { .. }
             | Error::Config { .. }
+            | Error::OrderViolated { .. }
             | Error::NoProgress { .. } => false,
         }
     }
@@ -160,7 +208,9 @@ impl Error {
             Error::UserNotFound { .. } => Some(StatusCode::NOT_FOUND),
             Error::Validation { .. } => Some(StatusCode::UNPROCESSABLE_ENTITY),
             Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
-            Error::Server { status, .. } | Error::UnexpectedStatus { status, .. } => Some(*status),
+            Error::Server { status, .. }
+            | Error::UnexpectedStatus { status, .. }
+            | Error::Redirect { status, .. } => Some(*status),
             Error::Decode { status, .. } => *status,
             _ => None,
         }
@@ -180,81 +230,6 @@ impl Error {
         }
     }
 
-    /// The same error with every occurrence of `secret` in its text
-    /// replaced: a server or proxy may echo request headers in its body.
-    pub(crate) fn redact(self, secret: &str) -> Self {
-        if secret.is_empty() {
-            return self;
-        }
-        let clean = |text: String| {
-            if text.contains(secret) {
-                text.replace(secret, "<redacted>")
-            } else {
-                text
-            }
-        };
-        match self {
-            Error::Unauthorized { detail, request_id } => Error::Unauthorized {
-                detail: clean(detail),
-                request_id,
-            },
-            Error::UserNotFound { detail, request_id } => Error::UserNotFound {
-                detail: clean(detail),
-                request_id,
-            },
-            Error::Validation { issues, request_id } => Error::Validation {
-                issues: issues
-                    .into_iter()
-                    .map(|issue| ValidationIssue {
-                        loc: issue.loc.into_iter().map(clean).collect(),
-                        msg: clean(issue.msg),
-                        kind: clean(issue.kind),
-                    })
-                    .collect(),
-                request_id,
-            },
-            Error::RateLimited {
-                retry_after,
-                detail,
-                request_id,
-            } => Error::RateLimited {
-                retry_after,
-                detail: clean(detail),
-                request_id,
-            },
-            Error::Server {
-                status,
-                detail,
-                request_id,
-            } => Error::Server {
-                status,
-                detail: clean(detail),
-                request_id,
-            },
-            Error::UnexpectedStatus {
-                status,
-                detail,
-                request_id,
-            } => Error::UnexpectedStatus {
-                status,
-                detail: clean(detail),
-                request_id,
-            },
-            Error::Decode {
-                status,
-                message,
-                snippet,
-                truncated,
-            } => Error::Decode {
-                status,
-                message: clean(message),
-                snippet: clean(snippet),
-                truncated,
-            },
-            other => other,
-        }
-    }
-
     pub(crate) fn invalid_request(message: impl Into<String>) -> Self {
         Error::InvalidRequest {
             message: message.into(),
@@ -268,14 +243,6 @@ impl Error {
     }
 }
 
-/// The first [`SNIPPET_LEN`] characters of `body`, lossily decoded.
-pub(crate) fn snippet(body: &[u8]) -> String {
-    String::from_utf8_lossy(body)
-        .chars()
-        .take(SNIPPET_LEN)
-        .collect()
-}
-
 fn request_id_suffix(request_id: &Option<String>) -> String {
     request_id
         .as_ref()
@@ -286,6 +253,13 @@ fn request_id_suffix(request_id: &Option<String>) -> String {
 fn retry_after_suffix(retry_after: &Option<Duration>) -> String {
     retry_after
         .map(|wait| format!("; retry after {}s", wait.as_secs_f64()))
+        .unwrap_or_default()
+}
+
+fn location_suffix(location: &Option<String>) -> String {
+    location
+        .as_ref()
+        .map(|location| format!(" to {location}"))
         .unwrap_or_default()
 }
 

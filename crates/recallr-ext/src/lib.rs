@@ -80,6 +80,7 @@ struct ReadmeDoctests;
 mod client;
 mod error;
 mod pager;
+mod redact;
 mod response;
 mod retry;
 mod sessions;
@@ -98,4 +99,6 @@ pub use recallr_api::types::{SessionInfo, SessionList, SessionStatus};
 /// client of, at the version this crate is built with.
 pub use reqwest;
 pub use retry::RetryPolicy;
-pub use sessions::{ListSessions, MAX_CONCURRENCY, MAX_PAGE_SIZE};
+pub use sessions::{
+    ListSessions, MAX_CONCURRENCY, MAX_METADATA_FILTER_LEN, MAX_PAGE_SIZE, MAX_USER_ID_LEN,
+};

@@ -19,12 +19,16 @@
 //!
 //! So every session that exists for the whole walk is yielded exactly once,
 //! whatever inserts, deletes and status changes happen between fetches.
-//! This rests on the server's documented order (newest `created_at` first)
-//! and on equal timestamps keeping one relative order from request to
-//! request, as any deterministic tie-break gives.
+//! This rests on the server's documented order (newest `created_at` first),
+//! which every page is checked against ([`Error::OrderViolated`]). The order
+//! among equal timestamps is not documented, so a page that ends in a run
+//! of ties is followed by one that starts before the run and reads it whole
+//! (up to [`MAX_PAGE_SIZE`](crate::MAX_PAGE_SIZE) sessions in one request).
+//! Only a run longer than that relies on ties keeping one order from request
+//! to request; a reordering seen there fails the walk rather than skip rows.
 //! A run of fetches that yields nothing new is bounded ([`Error::NoProgress`]).
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -36,7 +40,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::error::Error;
-use crate::sessions::Query;
+use crate::sessions::{MAX_PAGE_SIZE, Query};
 
 /// How many fetches in a row may yield nothing new before the walk fails.
 /// Recovering from any change takes about `2 * log2(total)` fetches, far
@@ -82,31 +86,39 @@ pub struct Page {
 /// The last yielded position in the server's order.
 struct Frontier {
     created_at: DateTime<Utc>,
-    /// Ids yielded with exactly `created_at`.
-    ties: HashSet<Uuid>,
+    /// Ids yielded with exactly `created_at`, with the order they were
+    /// yielded in: a stable tie-break never changes it.
+    ties: HashMap<Uuid, u64>,
     last_id: Uuid,
+    /// The offset where the run of sessions created at `created_at` was
+    /// first seen: a run longer than a page is re-read from there.
+    run_offset: u64,
 }
 
 impl Frontier {
-    fn new(session: &SessionInfo) -> Self {
+    fn new(session: &SessionInfo, position: u64) -> Self {
         Self {
             created_at: session.created_at,
-            ties: HashSet::from([session.session_id]),
+            ties: HashMap::from([(session.session_id, 0)]),
             last_id: session.session_id,
+            run_offset: position,
         }
     }
 
     fn passed(&self, session: &SessionInfo) -> bool {
         session.created_at > self.created_at
-            || (session.created_at == self.created_at && self.ties.contains(&session.session_id))
+            || (session.created_at == self.created_at
+                && self.ties.contains_key(&session.session_id))
     }
 
-    fn advance(&mut self, session: &SessionInfo) {
+    fn advance(&mut self, session: &SessionInfo, position: u64) {
         if session.created_at < self.created_at {
             self.created_at = session.created_at;
             self.ties.clear();
+            self.run_offset = position;
         }
-        self.ties.insert(session.session_id);
+        let rank = u64::try_from(self.ties.len()).unwrap_or(u64::MAX);
+        self.ties.entry(session.session_id).or_insert(rank);
         self.last_id = session.session_id;
     }
 }
@@ -126,11 +138,13 @@ impl Prefetcher {
             if queued == offset {
                 // Aborted if the stream is dropped while waiting for it.
                 let mut handle = AbortOnDrop(handle);
-                return (&mut handle.0).await.unwrap_or_else(|err| {
-                    Err(Error::Connection {
-                        message: format!("the task fetching offset {offset} failed: {err}"),
-                    })
-                });
+                match (&mut handle.0).await {
+                    Ok(result) => return result,
+                    // A bug, not a network problem: pass the panic on.
+                    Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+                    // Cancelled (the runtime is shutting down): fetch here.
+                    Err(_) => break,
+                }
             }
             handle.abort();
         }
@@ -150,16 +164,19 @@ impl Prefetcher {
         {
             self.clear();
         }
-        let mut offset = self
-            .queue
-            .back()
-            .map_or(next, |(queued, _)| queued + stride);
-        while self.queue.len() < self.depth && offset < total {
+        let mut offset = match self.queue.back() {
+            Some((queued, _)) => queued.checked_add(stride),
+            None => Some(next),
+        };
+        while let Some(at) = offset
+            && self.queue.len() < self.depth
+            && at < total
+        {
             let query = Arc::clone(&self.query);
             let limit = self.limit;
-            let handle = tokio::spawn(async move { query.fetch(offset, limit).await });
-            self.queue.push_back((offset, handle));
-            offset += stride;
+            let handle = tokio::spawn(async move { query.fetch(at, limit).await });
+            self.queue.push_back((at, handle));
+            offset = at.checked_add(stride);
         }
     }
 
@@ -198,6 +215,16 @@ struct Walker {
     step_back: u64,
     last_total: Option<u64>,
     unproductive: u32,
+    /// The offset of the first page of the current unproductive run, and
+    /// whether `total` changed during it (to say why the walk stalled).
+    unproductive_since: u64,
+    unproductive_total_changed: bool,
+    /// Set when the last page lay wholly inside one run of equal
+    /// timestamps: the id the next page must start with if the server keeps
+    /// ties in one order, as the walk relies on.
+    tie_check: Option<Uuid>,
+    /// The limit of the next fetch, when it re-reads a run of ties.
+    reread_limit: Option<u64>,
     done: bool,
 }
 
@@ -223,6 +250,10 @@ impl Walker {
             step_back: 1,
             last_total: None,
             unproductive: 0,
+            unproductive_since: next_offset,
+            unproductive_total_changed: false,
+            tie_check: None,
+            reread_limit: None,
             done: false,
         }
     }
@@ -256,22 +287,71 @@ impl Walker {
                 self.done = true;
                 return Err(Error::NoProgress {
                     pages: self.unproductive,
+                    first_offset: self.unproductive_since,
+                    last_offset: self.next_offset,
+                    total_changed: self.unproductive_total_changed,
                 });
             }
             let offset = self.next_offset;
-            let page = self.prefetcher.get(offset).await?;
+            if self.unproductive == 0 {
+                self.unproductive_since = offset;
+                self.unproductive_total_changed = false;
+            }
+            let limit = self.reread_limit.take().unwrap_or(self.prefetcher.limit);
+            let page = if limit == self.prefetcher.limit {
+                self.prefetcher.get(offset).await?
+            } else {
+                self.prefetcher.clear();
+                self.query.fetch(offset, limit).await?
+            };
             let total_changed = self.last_total.is_some_and(|total| total != page.total);
             self.last_total = Some(page.total);
+            self.unproductive_total_changed |= total_changed;
             self.update_stats(|stats| {
                 stats.pages_fetched += 1;
                 stats.total_changes += u64::from(total_changed);
             });
-
+            check_order(offset, &page)?;
+            let tie_check = self.tie_check.take();
+            if let Some(frontier) = &self.frontier {
+                if let Some(position) = ties_out_of_rank(frontier, offset, &page) {
+                    self.done = true;
+                    return Err(ties_reordered(
+                        frontier,
+                        offset,
+                        position,
+                        "than when they were listed",
+                    ));
+                }
+                // Suspicious, but inserts and deletes can explain it: two
+                // more fetches tell a changed order from a changed list.
+                if let Some(expected) = tie_check
+                    && tie_reordered(frontier, expected, &page).is_some()
+                {
+                    let at = frontier.created_at;
+                    self.prefetcher.clear();
+                    for _ in 0..2 {
+                        let again = self.query.fetch(offset, self.prefetcher.limit).await?;
+                        self.update_stats(|stats| stats.pages_fetched += 1);
+                        if let Some(position) = order_differs(&page, &again, at) {
+                            self.done = true;
+                            if let Some(frontier) = &self.frontier {
+                                return Err(ties_reordered(
+                                    frontier,
+                                    offset,
+                                    position,
+                                    "in two fetches of the same page",
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
             if !self.covers_frontier(offset, &page) {
                 self.step_back_from(offset, &page);
                 continue;
             }
-            if let Some(page) = self.take_new_sessions(offset, page) {
+            if let Some(page) = self.take_new_sessions(offset, limit, page) {
                 return Ok(Some(page));
             }
         }
@@ -318,7 +398,7 @@ impl Walker {
 
     /// Yields the page's sessions that are not passed, and plans the next
     /// offset. Returns `None` when the page added nothing.
-    fn take_new_sessions(&mut self, offset: u64, page: SessionList) -> Option<Page> {
+    fn take_new_sessions(&mut self, offset: u64, limit: u64, page: SessionList) -> Option<Page> {
         let SessionList {
             sessions,
             total,
@@ -326,6 +406,14 @@ impl Walker {
             ..
         } = page;
         let received = sessions.len() as u64;
+        let page_times: Vec<DateTime<Utc>> = sessions.iter().map(|s| s.created_at).collect();
+        // A page (nearly) filled by one run of equal timestamps: the next
+        // page overlaps on its last session, which must come back first.
+        let run_start = trailing_run_start(&page_times);
+        let tie_check_id = sessions
+            .last()
+            .filter(|_| sessions.len() >= 2 && run_start <= 1 && run_start + 1 < sessions.len())
+            .map(|last| last.session_id);
         let last_passed = match (&self.frontier, sessions.last()) {
             (Some(frontier), Some(last)) => frontier.passed(last),
             _ => false,
@@ -337,7 +425,8 @@ impl Walker {
 
         let mut fresh = Vec::new();
         let mut duplicates = 0;
-        for session in sessions {
+        for (index, session) in sessions.into_iter().enumerate() {
+            let position = offset.saturating_add(u64::try_from(index).unwrap_or(u64::MAX));
             if let Some(frontier) = &self.frontier
                 && frontier.passed(&session)
             {
@@ -350,8 +439,8 @@ impl Walker {
                 break;
             }
             match &mut self.frontier {
-                Some(frontier) => frontier.advance(&session),
-                None => self.frontier = Some(Frontier::new(&session)),
+                Some(frontier) => frontier.advance(&session, position),
+                None => self.frontier = Some(Frontier::new(&session, position)),
             }
             fresh.push(session);
         }
@@ -363,9 +452,19 @@ impl Walker {
             self.done = true;
         }
 
-        // The last session of this page becomes the first of the next.
-        let stride = received.saturating_sub(1).max(1);
-        let overlap_offset = offset + stride;
+        let stride = next_stride(&page_times);
+        self.tie_check = tie_check_id;
+        let Some(overlap_offset) = offset.checked_add(stride) else {
+            // Nothing can follow the largest offset.
+            self.done = true;
+            self.prefetcher.clear();
+            return (!fresh.is_empty()).then_some(Page {
+                sessions: fresh,
+                total,
+                has_more,
+                offset,
+            });
+        };
         if received == 0 || !has_more {
             self.done = true;
         } else if self.done {
@@ -379,6 +478,15 @@ impl Walker {
                 }
                 _ => overlap_offset,
             };
+        } else if let (Some(_), Some(frontier)) = (tie_check_id, &self.frontier)
+            && limit < MAX_PAGE_SIZE
+        {
+            // The page is (nearly) one run of equal timestamps, whose order
+            // the server may change between requests: read the whole run
+            // again, from just before it, in one page as large as allowed.
+            self.next_offset = frontier.run_offset.saturating_sub(1);
+            self.reread_limit = Some(MAX_PAGE_SIZE);
+            self.tie_check = None;
         } else {
             self.next_offset = overlap_offset;
         }
@@ -387,7 +495,7 @@ impl Walker {
             self.known_uncovered = None;
             self.step_back = 1;
         }
-        if self.done {
+        if self.done || self.reread_limit.is_some() {
             self.prefetcher.clear();
         } else {
             self.prefetcher.plan(self.next_offset, stride, total);
@@ -405,6 +513,145 @@ impl Walker {
             offset,
         })
     }
+}
+
+/// How far the next page starts after this one, given the page's
+/// timestamps (newest first). Normally the last session becomes the first of
+/// the next page. When the page ends in a run of equal timestamps, the next
+/// page starts just before that run instead, so that it reads the whole run
+/// in one response: the server's order among equal timestamps is not
+/// documented and may change from request to request.
+fn next_stride(times: &[DateTime<Utc>]) -> u64 {
+    let run_start = trailing_run_start(times);
+    let plain = times.len().saturating_sub(1).max(1);
+    let stride = match run_start {
+        // No run: the last session alone has its timestamp on this page.
+        start if start >= plain => plain,
+        // The run fills (nearly) the whole page: re-reading it from its
+        // start would gain nothing, so the order of ties is checked instead.
+        0 | 1 => plain,
+        // Start at the session just before the run.
+        start => start - 1,
+    };
+    u64::try_from(stride).unwrap_or(u64::MAX)
+}
+
+/// After a page (nearly) filled by one run of equal timestamps, the next page
+/// must start with that page's last session (`expected`) and hold no other
+/// session of the run that was already yielded; otherwise the server changed
+/// the order of ties between requests and sessions may be skipped. Returns
+/// the position that shows it.
+fn tie_reordered(frontier: &Frontier, expected: Uuid, page: &SessionList) -> Option<u64> {
+    let first = page.sessions.first()?;
+    if first.created_at != frontier.created_at {
+        return None;
+    }
+    if first.session_id != expected {
+        return Some(0);
+    }
+    page.sessions
+        .iter()
+        .skip(1)
+        .position(|session| session.created_at == frontier.created_at && frontier.passed(session))
+        .map(|position| u64::try_from(position).map_or(u64::MAX, |p| p.saturating_add(1)))
+}
+
+/// Where the run of timestamps equal to the last one starts (0 if empty).
+fn trailing_run_start(times: &[DateTime<Utc>]) -> usize {
+    let Some(last) = times.last() else {
+        return 0;
+    };
+    times
+        .iter()
+        .rposition(|time| time != last)
+        .map_or(0, |before| before + 1)
+}
+
+fn ties_reordered(frontier: &Frontier, offset: u64, position: u64, when: &str) -> Error {
+    Error::OrderViolated {
+        offset,
+        detail: format!(
+            "sessions with the same created_at ({}) came back in a different order {when} (at offset {}); with more equal timestamps than fit in a page, sessions could be skipped",
+            frontier.created_at.to_rfc3339(),
+            offset.saturating_add(position),
+        ),
+    }
+}
+
+/// In a page that starts inside the run of ties, the position of a yielded
+/// tie that comes before one yielded earlier than it: proof that the server
+/// reorders equal timestamps.
+fn ties_out_of_rank(frontier: &Frontier, offset: u64, page: &SessionList) -> Option<u64> {
+    // A page that starts before the run, or at the head of the list, reads
+    // all of it again: the order of ties within it does not matter.
+    if offset == 0
+        || page
+            .sessions
+            .first()
+            .is_none_or(|first| first.created_at != frontier.created_at)
+    {
+        return None;
+    }
+    let mut highest = None;
+    for (position, session) in page.sessions.iter().enumerate() {
+        if session.created_at != frontier.created_at {
+            continue;
+        }
+        let Some(&rank) = frontier.ties.get(&session.session_id) else {
+            continue;
+        };
+        if highest.is_some_and(|highest| rank < highest) {
+            return Some(u64::try_from(position).unwrap_or(u64::MAX));
+        }
+        highest = Some(rank);
+    }
+    None
+}
+
+/// The position in `second` where sessions created at `at` that both pages
+/// hold come in a different relative order than in `first`. Inserts and
+/// deletes never change the relative order of the others.
+fn order_differs(first: &SessionList, second: &SessionList, at: DateTime<Utc>) -> Option<u64> {
+    let order: HashMap<Uuid, usize> = first
+        .sessions
+        .iter()
+        .filter(|session| session.created_at == at)
+        .enumerate()
+        .map(|(rank, session)| (session.session_id, rank))
+        .collect();
+    let mut highest = None;
+    for (position, session) in second.sessions.iter().enumerate() {
+        let Some(&rank) = order.get(&session.session_id) else {
+            continue;
+        };
+        if highest.is_some_and(|highest| rank < highest) {
+            return Some(u64::try_from(position).unwrap_or(u64::MAX));
+        }
+        highest = Some(rank);
+    }
+    None
+}
+
+/// Checks that `page` is sorted newest first.
+fn check_order(offset: u64, page: &SessionList) -> Result<(), Error> {
+    for (index, pair) in page.sessions.windows(2).enumerate() {
+        if pair[1].created_at > pair[0].created_at {
+            let at = |position: usize| {
+                offset.saturating_add(u64::try_from(position).unwrap_or(u64::MAX))
+            };
+            return Err(Error::OrderViolated {
+                offset,
+                detail: format!(
+                    "the session at offset {} ({}) is newer than the one before it at offset {} ({})",
+                    at(index + 1),
+                    pair[1].created_at.to_rfc3339(),
+                    at(index),
+                    pair[0].created_at.to_rfc3339()
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The pages of a walk over a user's sessions, from

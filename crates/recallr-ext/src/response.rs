@@ -6,7 +6,8 @@ use recallr_api::types::{ErrorDetail, HttpValidationError};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-use crate::error::{Error, ValidationIssue, join_issues, snippet};
+use crate::error::{Error, SNIPPET_LEN, ValidationIssue, join_issues};
+use crate::redact::{Redactor, clip};
 
 /// The generated client's error. The generator leaves error bodies to us
 /// (see `xtask/src/progenitor_input.rs`), so every non-2xx answer arrives
@@ -45,37 +46,32 @@ impl Detail {
     }
 }
 
-impl From<HttpValidationError> for Detail {
-    fn from(body: HttpValidationError) -> Self {
-        Detail::Issues(
-            body.detail
-                .into_iter()
-                .map(|issue| ValidationIssue {
-                    loc: issue.loc.iter().map(ToString::to_string).collect(),
-                    msg: issue.msg,
-                    kind: issue.type_,
-                })
-                .collect(),
-        )
-    }
-}
+/// Starlette's answer to a path no route matches (FastAPI's default).
+const NO_ROUTE_DETAIL: &str = "Not Found";
 
 /// Converts the generated client's error, reading an error body (bounded)
-/// to explain it.
-pub(crate) async fn convert(error: GeneratedError) -> Error {
+/// to explain it. Every piece of server-sent text passes through `redactor`.
+pub(crate) async fn convert(error: GeneratedError, redactor: &Redactor) -> Error {
     match error {
         recallr_api::Error::UnexpectedResponse(response) => {
             let status = response.status();
             let headers = response.headers().clone();
+            if status.is_redirection() {
+                return Error::Redirect {
+                    status,
+                    location: header_text(&headers, reqwest::header::LOCATION.as_str(), redactor),
+                };
+            }
             match read_bounded(response).await {
-                Ok(body) => from_status(status, &headers, detail_of_body(&body)),
+                Ok(body) => from_status(status, &headers, &body, redactor),
                 Err(error) => from_reqwest(error),
             }
         }
         recallr_api::Error::ErrorResponse(response) => from_status(
             response.status(),
             &response.headers().clone(),
-            Detail::Text("no body".to_string()),
+            b"",
+            redactor,
         ),
         recallr_api::Error::CommunicationError(error)
         | recallr_api::Error::InvalidUpgrade(error) => from_reqwest(error),
@@ -91,14 +87,17 @@ pub(crate) async fn convert(error: GeneratedError) -> Error {
                     ),
                     snippet: String::new(),
                     truncated: true,
+                    source: Some(error),
                 }
             }
         }
         recallr_api::Error::InvalidResponsePayload(body, error) => Error::Decode {
             status: None,
-            message: error.to_string(),
-            snippet: snippet(&body),
+            // serde_json quotes what it could not decode, which may be the key.
+            message: clip(&redactor.clean(&error.to_string()), SNIPPET_LEN),
+            snippet: redactor.snippet(&body, SNIPPET_LEN),
             truncated: false,
+            source: None,
         },
         recallr_api::Error::InvalidRequest(message) | recallr_api::Error::Custom(message) => {
             Error::invalid_request(message)
@@ -106,16 +105,35 @@ pub(crate) async fn convert(error: GeneratedError) -> Error {
     }
 }
 
-fn from_status(status: StatusCode, headers: &HeaderMap, detail: Detail) -> Error {
-    let request_id = request_id(headers);
+fn from_status(status: StatusCode, headers: &HeaderMap, body: &[u8], redactor: &Redactor) -> Error {
+    let request_id = request_id(headers, redactor);
+    let detail = detail_of_body(body, redactor);
     match status {
         StatusCode::UNAUTHORIZED => Error::Unauthorized {
             detail: detail.into_text(),
             request_id,
         },
-        StatusCode::NOT_FOUND => Error::UserNotFound {
-            detail: detail.into_text(),
-            request_id,
+        StatusCode::NOT_FOUND => match not_found_kind(body) {
+            NotFound::User => Error::UserNotFound {
+                detail: detail.into_text(),
+                request_id,
+            },
+            NotFound::NoRoute => Error::UnexpectedStatus {
+                status,
+                detail: format!(
+                    "{}: the server has no such route, so the base URL may be wrong (it should not end in /api/v1)",
+                    detail.into_text()
+                ),
+                request_id,
+            },
+            NotFound::NotTheApi => Error::UnexpectedStatus {
+                status,
+                detail: format!(
+                    "{}: not an answer from the API, so the base URL may be wrong",
+                    detail.into_text()
+                ),
+                request_id,
+            },
         },
         StatusCode::UNPROCESSABLE_ENTITY => Error::Validation {
             issues: detail.into_issues(),
@@ -129,6 +147,7 @@ fn from_status(status: StatusCode, headers: &HeaderMap, detail: Detail) -> Error
         status if status.is_server_error() => Error::Server {
             status,
             detail: detail.into_text(),
+            retry_after: retry_after(headers, SystemTime::now()),
             request_id,
         },
         status => Error::UnexpectedStatus {
@@ -139,11 +158,36 @@ fn from_status(status: StatusCode, headers: &HeaderMap, detail: Detail) -> Error
     }
 }
 
+/// Who a 404 came from.
+enum NotFound {
+    /// The API: a `detail` of its own.
+    User,
+    /// The framework: the path matched no route.
+    NoRoute,
+    /// Something else (a proxy's page, say).
+    NotTheApi,
+}
+
+fn not_found_kind(body: &[u8]) -> NotFound {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(object)) => match object.get("detail") {
+            Some(serde_json::Value::String(detail))
+                if object.len() == 1 && detail == NO_ROUTE_DETAIL =>
+            {
+                NotFound::NoRoute
+            }
+            Some(_) => NotFound::User,
+            None => NotFound::NotTheApi,
+        },
+        _ => NotFound::NotTheApi,
+    }
+}
+
 /// Reads at most [`ERROR_BODY_LIMIT`] bytes of an error body.
 async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await? {
-        let room = ERROR_BODY_LIMIT - body.len();
+        let room = ERROR_BODY_LIMIT.saturating_sub(body.len());
         body.extend_from_slice(&chunk[..chunk.len().min(room)]);
         if body.len() >= ERROR_BODY_LIMIT {
             break;
@@ -154,33 +198,56 @@ async fn read_bounded(mut response: reqwest::Response) -> Result<Vec<u8>, reqwes
 
 /// FastAPI's bodies (a 422's issue list, or `{"detail": "..."}`) decode
 /// with the generated types; any other body (an HTML page from a proxy, say)
-/// is kept as a snippet.
-fn detail_of_body(body: &[u8]) -> Detail {
+/// is kept as a snippet. Text is cleaned before it is cut.
+fn detail_of_body(body: &[u8], redactor: &Redactor) -> Detail {
+    let text = |text: &str| clip(&redactor.clean(text), SNIPPET_LEN);
     if let Ok(validation) = serde_json::from_slice::<HttpValidationError>(body) {
-        return Detail::from(validation);
+        return Detail::Issues(
+            validation
+                .detail
+                .into_iter()
+                .map(|issue| ValidationIssue {
+                    loc: issue
+                        .loc
+                        .iter()
+                        .map(|part| text(&part.to_string()))
+                        .collect(),
+                    msg: text(&issue.msg),
+                    kind: text(&issue.type_),
+                })
+                .collect(),
+        );
     }
     if let Ok(plain) = serde_json::from_slice::<ErrorDetail>(body) {
-        return Detail::Text(plain.detail);
+        return Detail::Text(text(&plain.detail));
     }
     if let Ok(serde_json::Value::Object(object)) = serde_json::from_slice(body)
         && let Some(detail) = object.get("detail")
     {
-        return Detail::Text(detail.to_string());
+        return Detail::Text(text(&detail.to_string()));
     }
-    let text = snippet(body);
-    Detail::Text(if text.trim().is_empty() {
+    let snippet = redactor.snippet(body, SNIPPET_LEN);
+    Detail::Text(if snippet.trim().is_empty() {
         "no body".to_string()
     } else {
-        text
+        snippet
     })
 }
 
-fn request_id(headers: &HeaderMap) -> Option<String> {
+/// The longest request id kept, in characters.
+const REQUEST_ID_LEN: usize = 100;
+
+fn request_id(headers: &HeaderMap, redactor: &Redactor) -> Option<String> {
     REQUEST_ID_HEADERS
         .iter()
-        .find_map(|name| headers.get(*name))
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_string)
+        .find_map(|name| header_text(headers, name, redactor))
+}
+
+/// A header's value, cleaned and cut to a bounded length.
+fn header_text(headers: &HeaderMap, name: &str, redactor: &Redactor) -> Option<String> {
+    let value = headers.get(name)?;
+    let text = String::from_utf8_lossy(value.as_bytes());
+    Some(clip(&redactor.clean(&text), REQUEST_ID_LEN))
 }
 
 /// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
@@ -200,7 +267,10 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
 fn from_reqwest(error: reqwest::Error) -> Error {
     let message = source_chain(&error);
     if error.is_timeout() {
-        Error::Timeout { message }
+        Error::Timeout {
+            message,
+            source: Some(error),
+        }
     } else if error.is_builder() {
         Error::invalid_request(message)
     } else if error.is_decode() || error.is_body() {
@@ -209,9 +279,13 @@ fn from_reqwest(error: reqwest::Error) -> Error {
             message,
             snippet: String::new(),
             truncated: error.is_body(),
+            source: Some(error),
         }
     } else {
-        Error::Connection { message }
+        Error::Connection {
+            message,
+            source: Some(error),
+        }
     }
 }
 
@@ -261,21 +335,23 @@ mod tests {
     #[test]
     fn error_bodies_are_explained() {
         assert!(matches!(
-            detail_of_body(br#"{"detail": "nope"}"#),
+            detail_of_body(br#"{"detail": "nope"}"#, &Redactor::default()),
             Detail::Text(text) if text == "nope"
         ));
         assert!(matches!(
-            detail_of_body(br#"{"detail": [{"loc": ["query", "limit"], "msg": "too big", "type": "le"}]}"#),
+            detail_of_body(br#"{"detail": [{"loc": ["query", "limit"], "msg": "too big", "type": "le"}]}"#, &Redactor::default()),
             Detail::Issues(issues) if issues.len() == 1 && issues[0].loc == ["query", "limit"]
         ));
         assert!(matches!(
-            detail_of_body(br#"{"detail": {"code": 7}}"#),
+            detail_of_body(br#"{"detail": {"code": 7}}"#, &Redactor::default()),
             Detail::Text(text) if text == r#"{"code":7}"#
         ));
         assert!(matches!(
-            detail_of_body(b"<html>bad gateway</html>"),
+            detail_of_body(b"<html>bad gateway</html>", &Redactor::default()),
             Detail::Text(text) if text == "<html>bad gateway</html>"
         ));
-        assert!(matches!(detail_of_body(b""), Detail::Text(text) if text == "no body"));
+        assert!(
+            matches!(detail_of_body(b"", &Redactor::default()), Detail::Text(text) if text == "no body")
+        );
     }
 }

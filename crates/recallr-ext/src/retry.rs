@@ -11,9 +11,9 @@ use crate::error::Error;
 /// List Sessions is a `GET`, so every retry is safe. Retried: connection
 /// errors, timeouts, truncated bodies, 408, 429 and 5xx. The wait is
 /// exponential with jitter (half fixed, half random), capped at
-/// `max_delay`; a 429's `Retry-After` replaces it, unless it asks for more
-/// than `max_retry_after`, in which case the call fails at once with
-/// [`Error::RateLimited`] instead of sleeping.
+/// `max_delay`; the `Retry-After` of a 429 or a 5xx (a 503, typically)
+/// replaces it, unless it asks for more than `max_retry_after`, in which
+/// case the call fails at once instead of sleeping.
 ///
 /// ```
 /// use std::time::Duration;
@@ -72,7 +72,7 @@ impl RetryPolicy {
     }
 
     /// The longest `Retry-After` the client will sleep for; a longer one
-    /// fails the call with [`Error::RateLimited`].
+    /// fails the call at once (with [`Error::RateLimited`] for a 429).
     pub fn max_retry_after(mut self, wait: Duration) -> Self {
         self.max_retry_after = wait;
         self
@@ -90,6 +90,10 @@ impl RetryPolicy {
             return None;
         }
         if let Error::RateLimited {
+            retry_after: Some(wait),
+            ..
+        }
+        | Error::Server {
             retry_after: Some(wait),
             ..
         } = error
@@ -118,6 +122,7 @@ mod tests {
         Error::Server {
             status: reqwest::StatusCode::BAD_GATEWAY,
             detail: String::new(),
+            retry_after: None,
             request_id: None,
         }
     }
@@ -167,5 +172,15 @@ mod tests {
             Some(Duration::from_secs(3))
         );
         assert_eq!(policy.delay_before_retry(0, &rate_limited(11)), None);
+        let unavailable = Error::Server {
+            status: reqwest::StatusCode::SERVICE_UNAVAILABLE,
+            detail: String::new(),
+            retry_after: Some(Duration::from_secs(4)),
+            request_id: None,
+        };
+        assert_eq!(
+            policy.delay_before_retry(0, &unavailable),
+            Some(Duration::from_secs(4))
+        );
     }
 }

@@ -15,6 +15,12 @@ use crate::response;
 pub const MAX_PAGE_SIZE: u64 = 100;
 /// The most pages a pager fetches at once; see [`ListSessions::concurrency`].
 pub const MAX_CONCURRENCY: usize = 16;
+/// The longest user id sent, in bytes. Percent-encoded in the path, a
+/// longer one makes a request line that servers refuse (and past 64 KiB one
+/// that cannot be built at all).
+pub const MAX_USER_ID_LEN: usize = 4096;
+/// The longest metadata filter sent, in bytes of JSON, for the same reason.
+pub const MAX_METADATA_FILTER_LEN: usize = 8192;
 
 /// A List Sessions request, from [`User::sessions`](crate::User::sessions).
 ///
@@ -166,6 +172,13 @@ impl ListSessions {
         if self.user.is_empty() {
             return Err(Error::invalid_request("the user id is empty"));
         }
+        if self.user.len() > MAX_USER_ID_LEN {
+            // Not echoed: a line of 100 KB helps nobody.
+            return Err(Error::invalid_request(format!(
+                "the user id is {} bytes long; at most {MAX_USER_ID_LEN} can be sent",
+                self.user.len()
+            )));
+        }
         if self.user == "." || self.user == ".." {
             return Err(Error::invalid_request(format!(
                 "the user id {:?} cannot be sent: URLs resolve it as a path step",
@@ -188,6 +201,14 @@ impl ListSessions {
             )));
         }
         let metadata_filter = self.metadata.transpose().map_err(Error::invalid_request)?;
+        if let Some(filter) = &metadata_filter
+            && filter.len() > MAX_METADATA_FILTER_LEN
+        {
+            return Err(Error::invalid_request(format!(
+                "the metadata filter is {} bytes of JSON; at most {MAX_METADATA_FILTER_LEN} can be sent",
+                filter.len()
+            )));
+        }
         Ok(Query {
             client: self.client,
             user: self.user,
@@ -202,8 +223,36 @@ impl ListSessions {
 }
 
 impl Query {
-    /// One page at `offset`, retried as the client's policy says.
+    /// One page at `offset`, retried as the client's policy says, within
+    /// the client's operation timeout if it has one.
     pub(crate) async fn fetch(&self, offset: u64, limit: u64) -> Result<SessionList, Error> {
+        let Some(budget) = self.client.operation_timeout() else {
+            return self.fetch_with_retries(offset, limit, None).await;
+        };
+        let deadline = tokio::time::Instant::now() + budget;
+        match tokio::time::timeout_at(
+            deadline,
+            self.fetch_with_retries(offset, limit, Some(deadline)),
+        )
+        .await
+        {
+            Ok(result) => result,
+            Err(_) => Err(Error::Timeout {
+                message: format!(
+                    "the call did not finish within the operation timeout ({} s)",
+                    budget.as_secs_f64()
+                ),
+                source: None,
+            }),
+        }
+    }
+
+    async fn fetch_with_retries(
+        &self,
+        offset: u64,
+        limit: u64,
+        deadline: Option<tokio::time::Instant>,
+    ) -> Result<SessionList, Error> {
         let policy = self.client.retry_policy();
         let mut retry = 0;
         loop {
@@ -232,6 +281,10 @@ impl Query {
             let Some(delay) = policy.delay_before_retry(retry, &error) else {
                 return Err(error);
             };
+            // A wait that outlasts the deadline only delays the failure.
+            if deadline.is_some_and(|deadline| tokio::time::Instant::now() + delay >= deadline) {
+                return Err(error);
+            }
             span.in_scope(|| {
                 tracing::warn!(%error, delay_ms = delay.as_millis() as u64, "retrying");
             });
@@ -257,7 +310,7 @@ impl Query {
         }
         match request.send().await {
             Ok(page) => Ok(page.into_inner()),
-            Err(error) => Err(response::convert(error).await.redact(self.client.api_key())),
+            Err(error) => Err(response::convert(error, self.client.redactor()).await),
         }
     }
 }

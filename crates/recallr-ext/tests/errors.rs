@@ -224,6 +224,43 @@ async fn an_undocumented_status_is_unexpected() {
     assert_eq!(detail, "project suspended");
 }
 
+/// Only the API's own 404 (a `detail` of its own) means "user not found";
+/// a proxy's page or the framework's no-route answer points at the base URL.
+#[tokio::test]
+async fn a_foreign_404_is_not_a_missing_user() {
+    let html = [("content-type", "text/html")];
+    let json = [("content-type", "application/json")];
+    for (headers, body) in [
+        (&html, &b"404 page not found"[..]),
+        (&json, &br#"{"detail":"Not Found"}"#[..]),
+        (&json, &br#"{"error": "no such thing"}"#[..]),
+    ] {
+        let error = answer_to(raw(404, headers, body)).await.expect_err("404");
+        assert!(
+            matches!(&error, Error::UnexpectedStatus { status, .. } if status.as_u16() == 404),
+            "{error:?}"
+        );
+        assert!(
+            error.to_string().contains("base URL may be wrong"),
+            "{error}"
+        );
+    }
+    let missing = answer_to(raw(404, &json, br#"{"detail":"User u1 not found"}"#))
+        .await
+        .expect_err("404");
+    assert!(matches!(missing, Error::UserNotFound { .. }), "{missing:?}");
+
+    // A base URL that already ends in /api/v1 reaches no route of the stub.
+    let server = start(store_with(3)).await;
+    let wrong = first_page(builder(&server).base_url(format!("{}/api/v1", server.base_url())))
+        .await
+        .expect_err("no such route");
+    assert!(
+        matches!(&wrong, Error::UnexpectedStatus { status, .. } if status.as_u16() == 404),
+        "{wrong:?}"
+    );
+}
+
 #[tokio::test]
 async fn documented_statuses_with_bodies_that_are_not_json_keep_their_meaning() {
     let html = [("content-type", "text/html")];
@@ -234,10 +271,6 @@ async fn documented_statuses_with_bodies_that_are_not_json_keep_their_meaning() 
         matches!(&unauthorized, Error::Unauthorized { detail, .. } if detail == "<html>denied</html>"),
         "{unauthorized:?}"
     );
-    let missing = answer_to(raw(404, &html, b"404 page not found"))
-        .await
-        .expect_err("404");
-    assert!(matches!(missing, Error::UserNotFound { .. }), "{missing:?}");
     let limited = answer_to(raw(429, &[("retry-after", "7")], b"slow down"))
         .await
         .expect_err("429");

@@ -336,8 +336,16 @@ async fn a_list_that_grows_faster_than_it_is_read_fails_instead_of_looping() {
         .try_collect()
         .await;
     match result {
-        Err(Error::NoProgress { pages }) => {
-            assert_eq!(pages, recallr_ext::MAX_UNPRODUCTIVE_FETCHES)
+        Err(
+            error @ Error::NoProgress {
+                pages,
+                total_changed,
+                ..
+            },
+        ) => {
+            assert_eq!(pages, recallr_ext::MAX_UNPRODUCTIVE_FETCHES);
+            assert!(total_changed);
+            assert!(error.to_string().contains("changing faster"), "{error}");
         }
         other => panic!("expected NoProgress, got {other:?}"),
     }

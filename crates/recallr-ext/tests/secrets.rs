@@ -5,7 +5,8 @@ mod common;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use common::{USER, builder, first_page, quick_retries, raw, start, store_with};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use common::{USER, builder, first_page, quick_retries, raw, serve, start, store_with};
 use futures::TryStreamExt;
 use recallr_stub::Fault;
 use tracing_subscriber::fmt::format::FmtSpan;
@@ -104,4 +105,76 @@ async fn the_key_never_leaks_into_logs_errors_or_debug_output() {
             assert!(!text.contains(secret), "{secret} leaked into: {text}");
         }
     }
+}
+
+/// A server that echoes the key it was sent, by user id: in the request id,
+/// at the edge of the body snippet, and JSON-escaped in a `detail`.
+async fn echo_server() -> String {
+    serve(
+        axum::Router::new().fallback(|uri: axum::http::Uri, headers: HeaderMap| async move {
+            let key = headers
+                .get("x-recallr-api-key")
+                .map(|key| String::from_utf8_lossy(key.as_bytes()).into_owned())
+                .unwrap_or_default();
+            let mut response_headers = HeaderMap::new();
+            let path = uri.path().to_string();
+            let body = if path.contains("/users/request-id/") {
+                if let Ok(value) = HeaderValue::from_str(&format!("req-{key}")) {
+                    response_headers.insert("x-request-id", value);
+                }
+                r#"{"detail": "Service Unavailable"}"#.to_string()
+            } else if path.contains("/users/edge/") {
+                response_headers
+                    .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+                // The key straddles the 200th character.
+                format!(
+                    "{}{key} and more",
+                    "x".repeat(recallr_ext::SNIPPET_LEN - 16)
+                )
+            } else {
+                serde_json::json!({"detail": format!("bad key {key}")}).to_string()
+            };
+            (StatusCode::SERVICE_UNAVAILABLE, response_headers, body)
+        }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_key_echoed_by_the_server_is_scrubbed_in_every_form() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let api = echo_server().await;
+    // Quotes and backslashes change in JSON; the prefix is what RecallrAI
+    // keys start with, and the rest is long enough to tell apart.
+    let key = r#"rai_echo"quoted\back"slash"#;
+    let leaks = |text: &str| {
+        text.contains(key)
+            || text.contains(&serde_json::to_string(key).unwrap_or_default()[1..20])
+            || text.contains("rai_echo")
+    };
+    let client = recallr_ext::Recallr::builder()
+        .api_key(key)
+        .project_id(recallr_stub::DEFAULT_PROJECT_ID)
+        .base_url(&api)
+        .retry_policy(quick_retries(1))
+        .build()
+        .expect("valid");
+    for user in ["request-id", "edge", "json"] {
+        let error = client.user(user).sessions().send().await.expect_err("503");
+        for text in [error.to_string(), format!("{error:?}")] {
+            assert!(!leaks(&text), "{user}: the key leaked: {text}");
+            assert!(text.contains("<redacted>"), "{user}: {text}");
+        }
+    }
+    let logs = captured.text();
+    assert!(logs.contains("retrying"), "{logs}");
+    assert!(!leaks(&logs), "the key leaked into the logs: {logs}");
 }

@@ -90,3 +90,33 @@ pub fn raw(status: u16, headers: &[(&str, &str)], body: &[u8]) -> recallr_stub::
         body: body.to_vec(),
     }
 }
+
+/// Serves `router` on a free loopback port, for behaviour the stub never
+/// shows (redirects, a broken order); returns its base URL.
+pub async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port");
+    let addr = listener.local_addr().expect("an address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    format!("http://{addr}")
+}
+
+/// A client of a hostile server at `base_url`.
+pub fn hostile_client(base_url: &str, retries: u32) -> Recallr {
+    Recallr::builder()
+        .api_key(recallr_stub::DEFAULT_API_KEY)
+        .project_id(recallr_stub::DEFAULT_PROJECT_ID)
+        .base_url(base_url)
+        .retry_policy(quick_retries(retries))
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("a valid configuration")
+}
+
+/// A page as the API writes it.
+pub fn page_json(sessions: &[SessionInfo], total: usize, has_more: bool) -> String {
+    serde_json::json!({"sessions": sessions, "total": total, "has_more": has_more}).to_string()
+}

@@ -1,0 +1,223 @@
+//! Servers that break the rules, on loopback: redirects, pages out of
+//! order, ties reshuffled on every request, the largest offset.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::Query;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use common::{USER, client, hostile_client, page_json, serve, session, start, store_with};
+use futures::TryStreamExt;
+use rand::seq::SliceRandom;
+use recallr_ext::{Error, SessionInfo, SessionStatus};
+
+const KEY_HEADER: &str = "x-recallr-api-key";
+
+/// The `offset` and `limit` query parameters, with the API's defaults.
+fn window(query: &HashMap<String, String>) -> (usize, usize) {
+    let number = |name: &str, default: usize| {
+        query
+            .get(name)
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(default)
+    };
+    (number("offset", 0), number("limit", 10))
+}
+
+fn json(body: String) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], body)
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_host_never_carries_the_key() {
+    // The other host records every key it is sent.
+    let keys: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = Arc::clone(&keys);
+    let other = serve(axum::Router::new().fallback(move |headers: HeaderMap| {
+        let seen = Arc::clone(&seen);
+        async move {
+            if let Some(key) = headers.get(KEY_HEADER) {
+                seen.lock()
+                    .expect("not poisoned")
+                    .push(String::from_utf8_lossy(key.as_bytes()).into_owned());
+            }
+            json(page_json(&[], 0, false))
+        }
+    }))
+    .await;
+    let target = format!("{other}/api/v1/users/{USER}/sessions");
+    let api = serve(axum::Router::new().fallback(move || {
+        let target = target.clone();
+        async move { (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, target)]) }
+    }))
+    .await;
+
+    let error = hostile_client(&api, 2)
+        .user(USER)
+        .sessions()
+        .send()
+        .await
+        .expect_err("a redirect is not followed");
+    assert!(
+        matches!(&error, Error::Redirect { status, location: Some(location) }
+            if status.as_u16() == 301 && location.starts_with(&other)),
+        "{error:?}"
+    );
+    assert!(!error.is_retryable());
+    assert!(error.to_string().contains("base URL"), "{error}");
+    assert!(
+        keys.lock().expect("not poisoned").is_empty(),
+        "the key went to the other host"
+    );
+}
+
+#[tokio::test]
+async fn a_redirect_to_itself_is_reported_once_not_retried() {
+    let requests = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&requests);
+    let api = serve(axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        async move { (StatusCode::FOUND, [(header::LOCATION, uri.to_string())]) }
+    }))
+    .await;
+    let error = hostile_client(&api, 2)
+        .user(USER)
+        .sessions()
+        .send()
+        .await
+        .expect_err("a redirect loop");
+    assert!(matches!(error, Error::Redirect { .. }), "{error:?}");
+    assert_eq!(requests.load(Ordering::SeqCst), 1);
+}
+
+/// Serves `sessions` (already in the order to send) by offset and limit.
+async fn serve_list(order: impl Fn() -> Vec<SessionInfo> + Send + Sync + 'static) -> String {
+    let order = Arc::new(order);
+    serve(
+        axum::Router::new().fallback(move |Query(query): Query<HashMap<String, String>>| {
+            let order = Arc::clone(&order);
+            async move {
+                let sessions = order();
+                let (offset, limit) = window(&query);
+                let page: Vec<SessionInfo> =
+                    sessions.iter().skip(offset).take(limit).cloned().collect();
+                let has_more = offset.saturating_add(page.len()) < sessions.len();
+                json(page_json(&page, sessions.len(), has_more))
+            }
+        }),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_server_that_lists_oldest_first_fails_the_walk() {
+    let oldest_first: Vec<SessionInfo> = (0..30)
+        .map(|n| session(n, n as i64, SessionStatus::Processed))
+        .collect();
+    let api = serve_list(move || oldest_first.clone()).await;
+    for page_size in [100, 7, 2] {
+        let result: Result<Vec<_>, _> = hostile_client(&api, 0)
+            .user(USER)
+            .sessions()
+            .page_size(page_size)
+            .items()
+            .try_collect()
+            .await;
+        match result {
+            Err(error @ Error::OrderViolated { offset: 0, .. }) => {
+                assert!(error.to_string().contains("offset 1"), "{error}");
+            }
+            other => panic!("page size {page_size}: expected OrderViolated, got {other:?}"),
+        }
+    }
+}
+
+/// Equal timestamps in groups of `group`, reshuffled on every request: the
+/// walk yields every session exactly once (a run longer than the largest
+/// page would fail with `OrderViolated`); never fewer quietly.
+#[tokio::test]
+async fn ties_reshuffled_on_every_request_are_never_dropped_quietly() {
+    for (group, page_size) in [(5, 4), (5, 7), (3, 2), (12, 5), (30, 10)] {
+        let sessions: Vec<SessionInfo> = (0..30_u128)
+            .map(|n| session(n, 100 - (n / group) as i64, SessionStatus::Processed))
+            .collect();
+        let expected: HashSet<_> = sessions.iter().map(|s| s.session_id).collect();
+        let api = serve_list(move || {
+            let mut shuffled = sessions.clone();
+            for chunk in shuffled.chunks_mut(group as usize) {
+                chunk.shuffle(&mut rand::rng());
+            }
+            shuffled
+        })
+        .await;
+        let (mut complete, mut refused) = (0, 0);
+        for _ in 0..20 {
+            let result: Result<Vec<SessionInfo>, _> = hostile_client(&api, 0)
+                .user(USER)
+                .sessions()
+                .page_size(page_size)
+                .items()
+                .try_collect()
+                .await;
+            match result {
+                Ok(items) => {
+                    let ids: HashSet<_> = items.iter().map(|s| s.session_id).collect();
+                    assert_eq!(ids.len(), items.len(), "a session was yielded twice");
+                    assert_eq!(
+                        ids,
+                        expected,
+                        "groups of {group}, pages of {page_size}: {} of 30 and no error",
+                        items.len()
+                    );
+                    complete += 1;
+                }
+                Err(Error::OrderViolated { .. }) => refused += 1,
+                Err(other) => panic!("unexpected error: {other:?}"),
+            }
+        }
+        // Runs of ties up to a full page (100) are re-read whole, so the
+        // shuffle costs requests, not sessions.
+        assert_eq!(refused, 0, "groups of {group}, pages of {page_size}");
+        assert_eq!(complete, 20);
+    }
+}
+
+#[tokio::test]
+async fn the_largest_offset_ends_the_walk_without_overflow() {
+    let server = start(store_with(5)).await;
+    for concurrency in [1, 4] {
+        let items: Vec<_> = client(&server)
+            .user(USER)
+            .sessions()
+            .offset(u64::MAX)
+            .concurrency(concurrency)
+            .items()
+            .try_collect()
+            .await
+            .expect("an empty walk");
+        assert!(items.is_empty());
+    }
+    // A server that claims more sessions past the largest offset.
+    let endless = serve(axum::Router::new().fallback(|| async {
+        let one = [
+            session(1, 1, SessionStatus::Processed),
+            session(0, 0, SessionStatus::Processed),
+        ];
+        json(page_json(&one, usize::MAX, true))
+    }))
+    .await;
+    let items: Vec<_> = hostile_client(&endless, 0)
+        .user(USER)
+        .sessions()
+        .offset(u64::MAX - 1)
+        .concurrency(4)
+        .items()
+        .try_collect()
+        .await
+        .expect("the walk stops at the largest offset");
+    assert_eq!(items.len(), 2);
+}

@@ -11,8 +11,10 @@ use crate::error::Error;
 use crate::pager::{SessionItems, SessionPages};
 use crate::response;
 
-/// The largest page the API serves.
-pub const MAX_PAGE_SIZE: u64 = 100;
+/// The largest page the API serves: `limit`'s maximum in the spec.
+pub const MAX_PAGE_SIZE: u64 = recallr_api::facts::list_sessions::LIMIT_MAX;
+/// The smallest page the API serves: `limit`'s minimum in the spec.
+const MIN_PAGE_SIZE: u64 = recallr_api::facts::list_sessions::LIMIT_MIN;
 /// The most pages a pager fetches at once; see [`ListSessions::concurrency`].
 pub const MAX_CONCURRENCY: usize = 16;
 /// The longest user id sent, in bytes. Percent-encoded in the path, a
@@ -186,9 +188,9 @@ impl ListSessions {
             )));
         }
         let page_size = match self.page_size.or(default_page_size) {
-            Some(size) if !(1..=MAX_PAGE_SIZE).contains(&size) => {
+            Some(size) if !(MIN_PAGE_SIZE..=MAX_PAGE_SIZE).contains(&size) => {
                 return Err(Error::invalid_request(format!(
-                    "page size {size} is out of range: it must be 1 to {MAX_PAGE_SIZE}"
+                    "page size {size} is out of range: it must be {MIN_PAGE_SIZE} to {MAX_PAGE_SIZE}"
                 )));
             }
             Some(size) => size,

@@ -7,9 +7,12 @@ use serde_json::{Map, Value, json};
 
 use crate::filter::Filter;
 
-/// The default and the bounds the API documents.
-pub(crate) const DEFAULT_LIMIT: usize = 10;
-const MAX_LIMIT: i128 = 100;
+use recallr_api::facts::list_sessions as facts;
+
+/// The default and the bounds the API documents, from the spec.
+pub(crate) const DEFAULT_LIMIT: usize = facts::LIMIT_DEFAULT as usize;
+const MIN_LIMIT: i128 = facts::LIMIT_MIN as i128;
+const MAX_LIMIT: i128 = facts::LIMIT_MAX as i128;
 
 /// A valid request.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,7 +88,7 @@ pub(crate) fn parse(raw: Option<&str>) -> Result<ListQuery, Vec<FieldError>> {
     };
     let limit = match last("limit") {
         None => DEFAULT_LIMIT,
-        Some(text) => match bounded_int(text, "limit", 1, Some(MAX_LIMIT)) {
+        Some(text) => match bounded_int(text, "limit", MIN_LIMIT, Some(MAX_LIMIT)) {
             Ok(value) => usize::try_from(value).unwrap_or(DEFAULT_LIMIT),
             Err(error) => {
                 errors.push(error);

@@ -21,7 +21,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return parse_failure(&error),
     };
-    init_logging(cli.verbose);
+    if let Err(failure) = init_logging(cli.verbose) {
+        return failure.report();
+    }
     match cli.command {
         Command::Completions { shell } => {
             // Into a buffer first: `generate` panics on a write error.
@@ -70,11 +72,15 @@ fn write_stdout(bytes: &[u8], what: &str) -> ExitCode {
 /// Logs to stderr: `-v` shows retries and their reasons (warnings), `-vv`
 /// every request, `-vvv` everything; `RECALLR_LOG` sets a filter instead.
 /// Without either, nothing is logged. The key never appears in logs.
-fn init_logging(verbose: u8) {
+fn init_logging(verbose: u8) -> Result<(), Failure> {
     use tracing_subscriber::EnvFilter;
     use tracing_subscriber::fmt::format::FmtSpan;
     let filter = match std::env::var("RECALLR_LOG") {
-        Ok(filter) if !filter.trim().is_empty() => EnvFilter::try_new(filter).ok(),
+        Ok(filter) if !filter.trim().is_empty() => {
+            Some(EnvFilter::try_new(filter).map_err(|error| {
+                Failure::usage(format!("RECALLR_LOG is not a valid log filter: {error}"))
+            })?)
+        }
         _ => match verbose {
             0 => None,
             1 => Some(EnvFilter::new("recallr_ext=warn")),
@@ -95,6 +101,7 @@ fn init_logging(verbose: u8) {
             })
             .try_init();
     }
+    Ok(())
 }
 
 /// Help and version go to stdout as usual; every real parse error becomes

@@ -555,6 +555,14 @@ fn verbose_shows_retries_and_their_reasons() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let logs = stderr(&output);
     assert!(logs.contains("retrying") && logs.contains("503"), "{logs}");
+    let bad_filter = stub.recallr_with_env(
+        &list(&[]).iter().map(String::as_str).collect::<Vec<_>>(),
+        &[
+            ("RECALLR_API_KEY", DEFAULT_API_KEY),
+            ("RECALLR_LOG", "recallr_ext=loud"),
+        ],
+    );
+    assert_fails(&bad_filter, 2, "RECALLR_LOG is not a valid log filter");
 }
 
 #[test]

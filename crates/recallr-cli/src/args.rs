@@ -13,11 +13,34 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// base URL. There is deliberately no --api-key flag: it would end up in
 /// shell history and process listings.
 #[derive(Debug, Parser)]
-#[command(name = "recallr", version, about, long_about)]
+#[command(name = "recallr", version, about, long_about, after_long_help = AFTER_LONG_HELP)]
 pub struct Cli {
+    /// Log retries and their reasons on stderr (-vv: every request, -vvv:
+    /// everything); RECALLR_LOG takes a tracing filter instead.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// The environment and the exit codes, in `--help` and the man page.
+const AFTER_LONG_HELP: &str = "\
+Environment:
+  RECALLR_API_KEY     the API key (or use --api-key-file)
+  RECALLR_PROJECT_ID  the project ID, a UUID
+  RECALLR_BASE_URL    the API's base URL (default https://api.recallrai.com)
+  RECALLR_LOG         a tracing filter for logs on stderr, e.g. recallr_ext=debug
+
+Exit codes:
+  0  success
+  1  another failure (a wrong base URL, an unreadable answer, ...)
+  2  usage or input error (flags, configuration, the key file)
+  3  authentication failed (401)
+  4  the user does not exist (404)
+  5  the server rejected the request (422)
+  6  rate limited, after retries (429)
+  7  server or network failure, after retries (5xx, timeouts, connections)";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -28,15 +51,10 @@ pub enum Command {
     Completions {
         /// The shell to complete for.
         #[arg(value_enum)]
-        shell: Shell,
+        shell: clap_complete::Shell,
     },
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Shell {
-    Bash,
-    Zsh,
-    Fish,
+    /// Print the man page (roff), e.g. `recallr man > recallr.1`.
+    Man,
 }
 
 #[derive(Debug, Subcommand)]
@@ -104,8 +122,13 @@ pub struct ListArgs {
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
 
-    /// The API's base URL [default: $RECALLR_BASE_URL, else https://api.recallrai.com].
-    #[arg(long, value_name = "URL")]
+    /// The API's base URL [default: https://api.recallrai.com].
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "RECALLR_BASE_URL",
+        hide_env_values = true
+    )]
     pub base_url: Option<String>,
 
     /// Per-request timeout in seconds.

@@ -41,9 +41,10 @@ impl Failure {
         }
     }
 
-    /// Prints `error: ...` on one line and returns the exit code.
+    /// Prints `error: ...` on one line, control characters escaped (the
+    /// message may quote the server), and returns the exit code.
     pub fn report(&self) -> ExitCode {
-        let one_line = self.message.replace(['\n', '\r'], " ");
+        let one_line = crate::render::escape_controls(&self.message);
         eprintln!("error: {one_line}");
         ExitCode::from(self.code)
     }

@@ -1,6 +1,7 @@
 //! `recallr sessions list`.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::Path;
 use std::time::Duration;
 
 use futures::TryStreamExt;
@@ -97,21 +98,25 @@ async fn list_all<W: Write>(
 fn client(args: &ListArgs) -> Result<Recallr, Failure> {
     // The file's path is not echoed in errors: it might be the key itself,
     // typed in the wrong place.
-    let key_from_file = match &args.api_key_file {
-        Some(path) => {
-            let key = std::fs::read_to_string(path).map_err(|error| {
-                Failure::usage(format!(
-                    "cannot read the file given to --api-key-file: {error}"
-                ))
-            })?;
-            let key = key.trim().to_string();
-            if key.is_empty() {
-                return Err(Failure::usage("the file given to --api-key-file is empty"));
-            }
-            Some(key)
+    let key_from_file = args
+        .api_key_file
+        .as_deref()
+        .map(read_key_file)
+        .transpose()?;
+    for name in [
+        recallr_ext::ENV_API_KEY,
+        recallr_ext::ENV_PROJECT_ID,
+        recallr_ext::ENV_BASE_URL,
+    ] {
+        if key_from_file.is_some() && name == recallr_ext::ENV_API_KEY {
+            continue;
         }
-        None => None,
-    };
+        if let Err(std::env::VarError::NotUnicode(_)) = std::env::var(name) {
+            return Err(Failure::usage(format!(
+                "{name} is set but is not valid UTF-8"
+            )));
+        }
+    }
     let lookup = |name: &str| match (&key_from_file, name) {
         (Some(key), recallr_ext::ENV_API_KEY) => Some(key.clone()),
         _ => std::env::var(name).ok(),
@@ -127,6 +132,56 @@ fn client(args: &ListArgs) -> Result<Recallr, Failure> {
         builder = builder.retry_policy(RetryPolicy::default().max_retries(retries));
     }
     Ok(builder.build()?)
+}
+
+/// The most of a key file that is read: keys are tens of bytes.
+const KEY_FILE_LIMIT: u64 = 4096;
+
+/// Reads the key from a regular file of at most [`KEY_FILE_LIMIT`] bytes.
+/// The file's path is not echoed in errors: it might be the key itself,
+/// typed in the wrong place.
+fn read_key_file(path: &Path) -> Result<String, Failure> {
+    let cannot = |error: io::Error| {
+        Failure::usage(format!(
+            "cannot read the file given to --api-key-file: {error}"
+        ))
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // Opening a FIFO for reading blocks until a writer comes; non-blocking,
+    // it opens at once and is refused below as not a regular file.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path).map_err(cannot)?;
+    let metadata = file.metadata().map_err(cannot)?;
+    if !metadata.is_file() {
+        return Err(Failure::usage(
+            "the file given to --api-key-file is not a regular file (a device, FIFO or directory cannot hold a key)",
+        ));
+    }
+    if metadata.len() > KEY_FILE_LIMIT {
+        return Err(Failure::usage(format!(
+            "the file given to --api-key-file is {} bytes; a key file holds at most {KEY_FILE_LIMIT}",
+            metadata.len()
+        )));
+    }
+    let mut bytes = Vec::new();
+    // Bounded even if the file grows while it is read.
+    file.take(KEY_FILE_LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > KEY_FILE_LIMIT {
+        return Err(Failure::usage(format!(
+            "the file given to --api-key-file holds more than {KEY_FILE_LIMIT} bytes"
+        )));
+    }
+    let key = String::from_utf8(bytes)
+        .map_err(|_| Failure::usage("the file given to --api-key-file is not UTF-8 text"))?;
+    let key = key.trim().to_string();
+    if key.is_empty() {
+        return Err(Failure::usage("the file given to --api-key-file is empty"));
+    }
+    Ok(key)
 }
 
 fn parse_metadata(text: &str) -> Result<serde_json::Value, Failure> {

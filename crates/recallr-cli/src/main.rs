@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
-use crate::args::{Cli, Command, SessionsCommand, Shell};
+use crate::args::{Cli, Command, SessionsCommand};
 use crate::exit::Failure;
 
 fn main() -> ExitCode {
@@ -21,22 +21,22 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return parse_failure(&error),
     };
+    if let Err(failure) = init_logging(cli.verbose) {
+        return failure.report();
+    }
     match cli.command {
         Command::Completions { shell } => {
-            let shell = match shell {
-                Shell::Bash => clap_complete::Shell::Bash,
-                Shell::Zsh => clap_complete::Shell::Zsh,
-                Shell::Fish => clap_complete::Shell::Fish,
-            };
             // Into a buffer first: `generate` panics on a write error.
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "recallr", &mut script);
-            let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(&script).and_then(|()| stdout.flush()) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            write_stdout(&script, "the completion script")
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut page) {
+                Ok(()) => write_stdout(&page, "the man page"),
                 Err(error) => {
-                    Failure::other(format!("cannot write the completion script: {error}")).report()
+                    Failure::other(format!("cannot render the man page: {error}")).report()
                 }
             }
         }
@@ -57,6 +57,51 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Writes `bytes` to stdout; a closed pipe is not a failure.
+fn write_stdout(bytes: &[u8], what: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => Failure::other(format!("cannot write {what}: {error}")).report(),
+    }
+}
+
+/// Logs to stderr: `-v` shows retries and their reasons (warnings), `-vv`
+/// every request, `-vvv` everything; `RECALLR_LOG` sets a filter instead.
+/// Without either, nothing is logged. The key never appears in logs.
+fn init_logging(verbose: u8) -> Result<(), Failure> {
+    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::fmt::format::FmtSpan;
+    let filter = match std::env::var("RECALLR_LOG") {
+        Ok(filter) if !filter.trim().is_empty() => {
+            Some(EnvFilter::try_new(filter).map_err(|error| {
+                Failure::usage(format!("RECALLR_LOG is not a valid log filter: {error}"))
+            })?)
+        }
+        _ => match verbose {
+            0 => None,
+            1 => Some(EnvFilter::new("recallr_ext=warn")),
+            2 => Some(EnvFilter::new("recallr_ext=info")),
+            _ => Some(EnvFilter::new("trace")),
+        },
+    };
+    if let Some(filter) = filter {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            // From -vv, each request's span closes with its status and latency.
+            .with_span_events(if verbose >= 2 {
+                FmtSpan::CLOSE
+            } else {
+                FmtSpan::NONE
+            })
+            .try_init();
+    }
+    Ok(())
 }
 
 /// Help and version go to stdout as usual; every real parse error becomes

@@ -57,11 +57,14 @@ impl<W: Write> Renderer<W> {
     pub fn session(&mut self, session: &SessionInfo) -> io::Result<()> {
         match self.format {
             Format::Table => {
-                let status = session
-                    .status
-                    .as_ref()
-                    .map_or_else(|| "-".to_string(), ToString::to_string);
-                let metadata = compact(&serde_json::Value::Object(session.metadata.clone()));
+                // Server-sent text: escape codes must not reach the terminal.
+                let status = session.status.as_ref().map_or_else(
+                    || "-".to_string(),
+                    |status| escape_controls(&status.to_string()),
+                );
+                let metadata = escape_controls(&compact(&serde_json::Value::Object(
+                    session.metadata.clone(),
+                )));
                 writeln!(
                     self.out,
                     "{:<36}  {status:<STATUS_WIDTH$}  {:<20}  {metadata}",
@@ -93,6 +96,26 @@ impl<W: Write> Renderer<W> {
     }
 }
 
+/// `text` with control characters (C0, DEL, C1) and bidirectional
+/// overrides written as `\u{..}` escapes, so that text from a server cannot
+/// drive the terminal (colours, titles, cursor moves, reordered lines).
+pub fn escape_controls(text: &str) -> String {
+    let is_unsafe =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(is_unsafe) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| {
+            if is_unsafe(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Metadata on one line, cut to [`METADATA_WIDTH`] characters.
 fn compact(metadata: &serde_json::Value) -> String {
     let text = metadata.to_string();
@@ -115,5 +138,12 @@ mod tests {
         assert_eq!(cut.chars().count(), METADATA_WIDTH);
         assert!(cut.ends_with('…'));
         assert_eq!(compact(&serde_json::json!({})), "{}");
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape_controls("\u{1b}]0;x\u{7}"), "\\u{1b}]0;x\\u{7}");
+        assert_eq!(escape_controls("a\u{9b}b\u{202e}"), "a\\u{9b}b\\u{202e}");
+        assert_eq!(escape_controls("plain é"), "plain é");
     }
 }

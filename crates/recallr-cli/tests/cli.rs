@@ -402,10 +402,183 @@ fn version_and_completions() {
     let version = stub.recallr(&["--version"]);
     assert_eq!(code(&version), 0);
     assert!(stdout(&version).starts_with("recallr "));
-    for shell in ["bash", "zsh", "fish"] {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let output = stub.recallr(&["completions", shell]);
         assert_eq!(code(&output), 0, "{shell}");
         assert!(stdout(&output).contains("sessions"), "{shell}");
     }
     assert_fails(&stub.recallr(&["completions", "tcsh"]), 2, "tcsh");
+}
+
+/// Runs the binary with a 30 s bound, to tell a hang from a finish.
+fn run_bounded(stub: &Stub, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_recallr"));
+    command
+        .args(args)
+        .env("RECALLR_API_KEY", DEFAULT_API_KEY)
+        .env("RECALLR_PROJECT_ID", DEFAULT_PROJECT_ID)
+        .env("RECALLR_BASE_URL", stub.server.base_url())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().expect("the binary starts");
+    let started = std::time::Instant::now();
+    loop {
+        if child.try_wait().expect("a status").is_some() {
+            return child.wait_with_output().expect("the output");
+        }
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("the binary hung: {args:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+#[cfg(unix)]
+fn key_files_that_are_not_small_regular_files_are_refused() {
+    let stub = Stub::start();
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let fifo = dir.path().join("fifo");
+    let status = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
+    let big = dir.path().join("big");
+    std::fs::write(&big, "rai_".repeat(100_000)).expect("writable");
+    for (path, expected) in [
+        ("/dev/zero".to_string(), "not a regular file"),
+        (fifo.to_string_lossy().into_owned(), "not a regular file"),
+        (
+            dir.path().to_string_lossy().into_owned(),
+            "not a regular file",
+        ),
+        (big.to_string_lossy().into_owned(), "at most 4096"),
+    ] {
+        let args = list(&["--api-key-file", &path]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_fails(&run_bounded(&stub, &args), 2, expected);
+    }
+    assert_eq!(stub.server.request_count(), 0, "nothing was sent");
+}
+
+#[test]
+fn escape_codes_from_the_server_never_reach_the_terminal() {
+    let stub = Stub::start();
+    let hostile = "\u{1b}]0;PWNED\u{7}\u{1b}[31m";
+    stub.server.store().insert(
+        USER,
+        recallr_stub::session_with_id(
+            Uuid::from_u128(10_000),
+            chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("in range"),
+            SessionStatus::from(hostile),
+            serde_json::json!({"note": "\u{9b}31m"}),
+        ),
+    );
+    let output = run(&stub, &["--format", "table", "--limit", "2"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{9b}'),
+        "{text:?}"
+    );
+    assert!(text.contains("\\u{1b}]0;PWNED"), "{text}");
+
+    // An error line quoting the server is escaped too.
+    stub.server.push_faults([Fault::Raw {
+        status: 403,
+        headers: vec![("content-type".to_string(), "application/json".to_string())],
+        body: br#"{"detail": "\u001b[2Jcleared"}"#.to_vec(),
+    }]);
+    let failed = run(&stub, &[]);
+    assert_fails(&failed, 1, "\\u{1b}[2Jcleared");
+    assert!(!stderr(&failed).contains('\u{1b}'));
+}
+
+#[test]
+fn a_wrong_base_url_is_not_a_missing_user() {
+    let stub = Stub::start();
+    let base = format!("{}/api/v1", stub.server.base_url());
+    let output = run(&stub, &["--base-url", &base]);
+    assert_fails(&output, 1, "base URL may be wrong");
+}
+
+#[test]
+fn the_largest_offset_ends_the_walk() {
+    let stub = Stub::start();
+    let output = run_bounded(
+        &stub,
+        &[
+            "sessions",
+            "list",
+            "--user",
+            USER,
+            "--all",
+            "--offset",
+            "18446744073709551615",
+        ],
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(stdout(&output).is_empty());
+}
+
+#[test]
+fn help_shows_the_variables_and_the_exit_codes() {
+    let stub = Stub::start();
+    let help = stdout(&stub.recallr(&["--help"]));
+    for text in [
+        "RECALLR_API_KEY",
+        "RECALLR_PROJECT_ID",
+        "RECALLR_BASE_URL",
+        "Exit codes",
+        "--verbose",
+    ] {
+        assert!(help.contains(text), "{text} not in {help}");
+    }
+    let list_help = stdout(&stub.recallr(&["sessions", "list", "--help"]));
+    assert!(list_help.contains("[env: RECALLR_BASE_URL]"), "{list_help}");
+    let man = stub.recallr(&["man"]);
+    assert_eq!(code(&man), 0);
+    assert!(
+        stdout(&man).starts_with(".ie") || stdout(&man).contains(".TH"),
+        "{}",
+        stdout(&man)
+    );
+}
+
+#[test]
+fn verbose_shows_retries_and_their_reasons() {
+    let stub = Stub::start();
+    stub.server.push_faults([Fault::Status(503)]);
+    let output = run(&stub, &["-v", "--limit", "1"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let logs = stderr(&output);
+    assert!(logs.contains("retrying") && logs.contains("503"), "{logs}");
+    let bad_filter = stub.recallr_with_env(
+        &list(&[]).iter().map(String::as_str).collect::<Vec<_>>(),
+        &[
+            ("RECALLR_API_KEY", DEFAULT_API_KEY),
+            ("RECALLR_LOG", "recallr_ext=loud"),
+        ],
+    );
+    assert_fails(&bad_filter, 2, "RECALLR_LOG is not a valid log filter");
+}
+
+#[test]
+fn a_non_utf8_key_is_not_called_unset() {
+    use std::os::unix::ffi::OsStrExt;
+    let stub = Stub::start();
+    let output = Command::new(env!("CARGO_BIN_EXE_recallr"))
+        .args(list(&[]))
+        .env("RECALLR_API_KEY", std::ffi::OsStr::from_bytes(b"rai_\xff"))
+        .env("RECALLR_PROJECT_ID", DEFAULT_PROJECT_ID)
+        .env("RECALLR_BASE_URL", stub.server.base_url())
+        .output()
+        .expect("the binary runs");
+    assert_fails(&output, 2, "RECALLR_API_KEY is set but is not valid UTF-8");
+    let long_user = "u".repeat(100_000);
+    let output = run_bounded(&stub, &["sessions", "list", "--user", &long_user]);
+    assert_fails(&output, 2, "at most 4096");
+    assert!(stderr(&output).len() < 300, "a short line");
 }

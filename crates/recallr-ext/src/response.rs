@@ -64,7 +64,7 @@ pub(crate) async fn convert(error: GeneratedError, redactor: &Redactor) -> Error
             }
             match read_bounded(response).await {
                 Ok(body) => from_status(status, &headers, &body, redactor),
-                Err(error) => from_reqwest(error),
+                Err(error) => from_reqwest(error, redactor),
             }
         }
         recallr_api::Error::ErrorResponse(response) => from_status(
@@ -74,16 +74,16 @@ pub(crate) async fn convert(error: GeneratedError, redactor: &Redactor) -> Error
             redactor,
         ),
         recallr_api::Error::CommunicationError(error)
-        | recallr_api::Error::InvalidUpgrade(error) => from_reqwest(error),
+        | recallr_api::Error::InvalidUpgrade(error) => from_reqwest(error, redactor),
         recallr_api::Error::ResponseBodyError(error) => {
             if error.is_timeout() {
-                from_reqwest(error)
+                from_reqwest(error, redactor)
             } else {
                 Error::Decode {
                     status: error.status(),
                     message: format!(
                         "the body could not be read in full: {}",
-                        source_chain(&error)
+                        redactor.clean(&source_chain(&error))
                     ),
                     snippet: String::new(),
                     truncated: true,
@@ -264,8 +264,10 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
     Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-fn from_reqwest(error: reqwest::Error) -> Error {
-    let message = source_chain(&error);
+/// reqwest's messages name the URL, which holds whatever the base URL
+/// holds: a key put there by mistake is scrubbed too.
+fn from_reqwest(error: reqwest::Error, redactor: &Redactor) -> Error {
+    let message = redactor.clean(&source_chain(&error));
     if error.is_timeout() {
         Error::Timeout {
             message,

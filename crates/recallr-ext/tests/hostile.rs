@@ -221,3 +221,74 @@ async fn the_largest_offset_ends_the_walk_without_overflow() {
         .expect("the walk stops at the largest offset");
     assert_eq!(items.len(), 2);
 }
+
+/// A run of ties longer than the largest page cannot be re-read whole: a
+/// reshuffle there fails the walk instead of dropping sessions.
+#[tokio::test]
+async fn ties_reshuffled_beyond_the_largest_page_fail_the_walk() {
+    let sessions: Vec<SessionInfo> = (0..150_u128)
+        .map(|n| session(n, 7, SessionStatus::Processed))
+        .collect();
+    let api = serve_list(move || {
+        let mut shuffled = sessions.clone();
+        shuffled.shuffle(&mut rand::rng());
+        shuffled
+    })
+    .await;
+    for _ in 0..5 {
+        let result: Result<Vec<SessionInfo>, _> = hostile_client(&api, 0)
+            .user(USER)
+            .sessions()
+            .items()
+            .try_collect()
+            .await;
+        match result {
+            Err(error @ Error::OrderViolated { .. }) => {
+                assert!(error.to_string().contains("created_at"), "{error}");
+            }
+            Ok(items) => assert_eq!(
+                items
+                    .iter()
+                    .map(|s| s.session_id)
+                    .collect::<HashSet<_>>()
+                    .len(),
+                150,
+                "a short walk without an error"
+            ),
+            Err(other) => panic!("unexpected error: {other:?}"),
+        }
+    }
+}
+
+/// A server that ignores the offset and repeats one page is not "a list
+/// changing faster than it can be read".
+#[tokio::test]
+async fn a_server_repeating_one_page_is_reported_as_such() {
+    let api = serve(axum::Router::new().fallback(|| async {
+        let page: Vec<SessionInfo> = (0..10)
+            .map(|n| session(n, 100 - n as i64, SessionStatus::Processed))
+            .collect();
+        json(page_json(&page, 1_000, true))
+    }))
+    .await;
+    let result: Result<Vec<SessionInfo>, _> = hostile_client(&api, 0)
+        .user(USER)
+        .sessions()
+        .page_size(10)
+        .items()
+        .try_collect()
+        .await;
+    match result {
+        Err(
+            error @ Error::NoProgress {
+                total_changed: false,
+                ..
+            },
+        ) => {
+            let text = error.to_string();
+            assert!(text.contains("ignoring the offset"), "{text}");
+            assert!(!text.contains("changing faster"), "{text}");
+        }
+        other => panic!("expected NoProgress, got {other:?}"),
+    }
+}

@@ -167,3 +167,76 @@ async fn a_stream_survives_random_faults_without_losing_or_repeating_a_session()
         assert_eq!(ids.len(), 300, "concurrency {concurrency}");
     }
 }
+
+#[tokio::test]
+async fn a_503_retry_after_is_honoured_like_a_429s() {
+    let server = start(store_with(3)).await;
+    let unavailable = |seconds: &str| {
+        common::raw(
+            503,
+            &[
+                ("retry-after", seconds),
+                ("content-type", "application/json"),
+            ],
+            br#"{"detail": "Service Unavailable"}"#,
+        )
+    };
+    // Longer than the policy allows: the call fails at once.
+    server.push_faults([unavailable("3600")]);
+    let client = builder(&server)
+        .retry_policy(quick_retries(2).max_retry_after(Duration::from_secs(10)))
+        .build()
+        .expect("valid");
+    let error = client.user(USER).sessions().send().await.expect_err("503");
+    assert!(
+        matches!(&error, Error::Server { retry_after: Some(wait), .. } if *wait == Duration::from_secs(3600)),
+        "{error:?}"
+    );
+    assert_eq!(server.request_count(), 1, "not retried");
+    // A short one is waited for, then the retry succeeds.
+    server.push_faults([unavailable("0")]);
+    client
+        .user(USER)
+        .sessions()
+        .send()
+        .await
+        .expect("the retry succeeds");
+    assert_eq!(server.request_count(), 3);
+}
+
+#[tokio::test]
+async fn the_operation_timeout_bounds_a_call_with_its_retries() {
+    let server = start(store_with(3)).await;
+    server.push_faults((0..6).map(|_| Fault::Delay(Duration::from_secs(5))));
+    let client = builder(&server)
+        .timeout(Duration::from_secs(2))
+        .operation_timeout(Duration::from_millis(300))
+        .retry_policy(quick_retries(5))
+        .build()
+        .expect("valid");
+    let error = client
+        .user(USER)
+        .sessions()
+        .send()
+        .await
+        .expect_err("too slow");
+    assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
+    assert!(error.to_string().contains("operation timeout"), "{error}");
+    // Without the deadline, all six attempts would be sent.
+    assert_eq!(server.request_count(), 1);
+}
+
+#[tokio::test]
+async fn transport_errors_keep_their_cause() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let addr = listener.local_addr().expect("an address");
+    drop(listener);
+    let error = common::hostile_client(&format!("http://{addr}"), 0)
+        .user(USER)
+        .sessions()
+        .send()
+        .await
+        .expect_err("nothing listens");
+    assert!(matches!(error, Error::Connection { .. }), "{error:?}");
+    assert!(std::error::Error::source(&error).is_some(), "{error:?}");
+}

@@ -132,7 +132,8 @@ async fn echo_server() -> String {
                     "x".repeat(recallr_ext::SNIPPET_LEN - 16)
                 )
             } else {
-                serde_json::json!({"detail": format!("bad key {key}")}).to_string()
+                // A structured detail is shown as JSON: the key JSON-escaped.
+                serde_json::json!({"detail": {"echo": format!("bad key {key}")}}).to_string()
             };
             (StatusCode::SERVICE_UNAVAILABLE, response_headers, body)
         }),

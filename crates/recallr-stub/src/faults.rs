@@ -81,11 +81,23 @@ impl RetryAfter {
     pub fn header_value(&self) -> Option<String> {
         match self {
             Self::Seconds(seconds) => Some(seconds.to_string()),
-            Self::HttpDate(at) => Some(httpdate::fmt_http_date(*at)),
-            Self::HttpDateIn(after) => Some(httpdate::fmt_http_date(SystemTime::now() + *after)),
+            Self::HttpDate(at) => Some(httpdate::fmt_http_date(latest_http_date(*at))),
+            Self::HttpDateIn(after) => Some(httpdate::fmt_http_date(latest_http_date(
+                SystemTime::now()
+                    .checked_add(*after)
+                    .unwrap_or(SystemTime::UNIX_EPOCH + LAST_HTTP_DATE),
+            ))),
             Self::None => None,
         }
     }
+}
+
+/// 9999-12-31T23:59:59Z, the last instant an HTTP-date can write.
+const LAST_HTTP_DATE: Duration = Duration::from_secs(253_402_300_799);
+
+/// `at`, or the last HTTP-date if `at` is later.
+fn latest_http_date(at: SystemTime) -> SystemTime {
+    at.min(SystemTime::UNIX_EPOCH + LAST_HTTP_DATE)
 }
 
 /// Parses `SECS`, `date:SECS` (an HTTP-date SECS seconds after each
@@ -265,7 +277,9 @@ impl FaultState {
         let pick: usize = self.rng.random_range(0..3);
 
         let config = &self.config;
-        let latency = config.latency + config.jitter.mul_f64(jitter_roll);
+        let latency = config
+            .latency
+            .saturating_add(config.jitter.mul_f64(jitter_roll));
         let fault = self
             .queue
             .pop_front()
@@ -371,6 +385,20 @@ mod tests {
             let latency = state.next().latency;
             assert!(latency >= Duration::from_millis(10) && latency <= Duration::from_millis(15));
         }
+    }
+
+    #[test]
+    fn the_largest_retry_after_date_is_the_last_http_date() {
+        let fault: Fault = "429:date:18446744073709551615"
+            .parse()
+            .unwrap_or(Fault::Status(0));
+        let Fault::RateLimited(retry_after) = fault else {
+            panic!("a rate limit");
+        };
+        assert_eq!(
+            retry_after.header_value().as_deref(),
+            Some("Fri, 31 Dec 9999 23:59:59 GMT")
+        );
     }
 
     #[test]

@@ -50,7 +50,10 @@ mod store;
 pub use error::StubError;
 pub use faults::{Fault, FaultConfig, RetryAfter};
 pub use recallr_api::types::{SessionInfo, SessionList, SessionStatus};
-pub use server::{REQUEST_LOG_LIMIT, RecordedRequest, StubConfig, StubServer};
+pub use server::{
+    MAX_REQUEST_HEAD_BYTES, REQUEST_LOG_BYTES, REQUEST_LOG_LIMIT, RecordedRequest, StubConfig,
+    StubServer,
+};
 pub use store::{Store, session, session_with_id};
 
 /// The API key the stub accepts unless configured otherwise. It starts

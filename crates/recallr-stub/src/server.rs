@@ -28,6 +28,12 @@ use crate::{DEFAULT_API_KEY, DEFAULT_PROJECT_ID};
 const GRACE: Duration = Duration::from_secs(3);
 /// How many requests [`StubServer::requests`] keeps (the most recent).
 pub const REQUEST_LOG_LIMIT: usize = 100_000;
+/// How many bytes of requests (paths, queries and headers) the log keeps at
+/// most; the oldest entries go first.
+pub const REQUEST_LOG_BYTES: usize = 64 * 1024 * 1024;
+/// The largest request head (request line and headers) the stub reads;
+/// a larger one is answered 431, as a real server would.
+pub const MAX_REQUEST_HEAD_BYTES: usize = 64 * 1024;
 
 /// The credentials the stub accepts and its random faults.
 #[derive(Clone, Debug)]
@@ -66,6 +72,17 @@ pub struct RecordedRequest {
 }
 
 impl RecordedRequest {
+    /// Roughly the memory the entry holds, in bytes.
+    fn size(&self) -> usize {
+        let strings = self.method.len() + self.path.len() + self.query.len();
+        self.headers
+            .iter()
+            .fold(strings, |sum, (name, value)| {
+                sum.saturating_add(name.len()).saturating_add(value.len())
+            })
+            .saturating_add(std::mem::size_of::<Self>())
+    }
+
     /// The first value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -84,8 +101,31 @@ pub(crate) struct Shared {
     pub store: Store,
     faults: Mutex<FaultState>,
     count: AtomicU64,
-    log: Mutex<VecDeque<RecordedRequest>>,
+    log: Mutex<RequestLog>,
     hook: RwLock<Option<Hook>>,
+}
+
+/// The most recent requests, bounded by count and by bytes.
+#[derive(Default)]
+struct RequestLog {
+    entries: VecDeque<(usize, RecordedRequest)>,
+    bytes: usize,
+}
+
+impl RequestLog {
+    fn push(&mut self, entry: RecordedRequest) {
+        let size = entry.size();
+        while !self.entries.is_empty()
+            && (self.entries.len() >= REQUEST_LOG_LIMIT
+                || self.bytes.saturating_add(size) > REQUEST_LOG_BYTES)
+        {
+            if let Some((old, _)) = self.entries.pop_front() {
+                self.bytes = self.bytes.saturating_sub(old);
+            }
+        }
+        self.bytes = self.bytes.saturating_add(size);
+        self.entries.push_back((size, entry));
+    }
 }
 
 /// A handler marks its response with this to have the connection dropped
@@ -132,11 +172,7 @@ impl Shared {
                 })
                 .collect(),
         };
-        let mut log = lock(&self.log);
-        if log.len() >= REQUEST_LOG_LIMIT {
-            log.pop_front();
-        }
-        log.push_back(entry);
+        lock(&self.log).push(entry);
         index
     }
 
@@ -227,7 +263,7 @@ impl StubServer {
             store,
             faults: Mutex::new(FaultState::new(config.faults)),
             count: AtomicU64::new(0),
-            log: Mutex::new(VecDeque::new()),
+            log: Mutex::new(RequestLog::default()),
             hook: RwLock::new(None),
         });
         let router = Router::new()
@@ -281,9 +317,14 @@ impl StubServer {
     }
 
     /// The requests on the sessions route, oldest first (the most recent
-    /// [`REQUEST_LOG_LIMIT`] of them).
+    /// [`REQUEST_LOG_LIMIT`] of them, and no more than
+    /// [`REQUEST_LOG_BYTES`] in all).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.shared.log).iter().cloned().collect()
+        lock(&self.shared.log)
+            .entries
+            .iter()
+            .map(|(_, entry)| entry.clone())
+            .collect()
     }
 
     /// Runs `hook` before each request on the sessions route is answered
@@ -330,6 +371,29 @@ impl Drop for StubServer {
     }
 }
 
+/// The request line and headers, roughly as they came on the wire.
+fn head_size<B>(request: &hyper::Request<B>) -> usize {
+    let line = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |path| path.as_str().len());
+    request.headers().iter().fold(line, |sum, (name, value)| {
+        sum.saturating_add(name.as_str().len())
+            .saturating_add(value.len())
+            .saturating_add(4)
+    })
+}
+
+/// 431, as a server answers a request head larger than it accepts.
+fn head_too_large() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        axum::http::StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        axum::Json(serde_json::json!({"detail": "Request Header Fields Too Large"})),
+    )
+        .into_response()
+}
+
 /// The accept loop: one hyper HTTP/1 connection per socket, each wrapped so
 /// that a [`DropConnection`] response closes the socket unanswered.
 async fn serve(listener: TcpListener, router: Router, mut stopped: oneshot::Receiver<()>) {
@@ -344,6 +408,9 @@ async fn serve(listener: TcpListener, router: Router, mut stopped: oneshot::Rece
                     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
                         let router = router.clone();
                         async move {
+                            if head_size(&request) > MAX_REQUEST_HEAD_BYTES {
+                                return Ok(head_too_large());
+                            }
                             let response = match router.oneshot(request).await {
                                 Ok(response) => response,
                                 Err(never) => match never {},
@@ -357,6 +424,8 @@ async fn serve(listener: TcpListener, router: Router, mut stopped: oneshot::Rece
                     });
                     let connection = hyper::server::conn::http1::Builder::new()
                         .timer(TokioTimer::new())
+                        // A larger head is answered 431 by hyper.
+                        .max_buf_size(MAX_REQUEST_HEAD_BYTES)
                         .serve_connection(TokioIo::new(stream), service);
                     let connection = graceful.watch(connection);
                     connections.spawn(async move {

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::builder::PossibleValuesParser;
+use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// List RecallrAI sessions from a terminal or a script.
@@ -81,12 +81,10 @@ pub struct ListArgs {
     #[arg(long, value_name = "ID")]
     pub user: String,
 
-    /// Only sessions with this status; repeat for any of several.
-    #[arg(
-        long = "status",
-        value_name = "STATUS",
-        value_parser = PossibleValuesParser::new(["pending", "processing", "processed", "failed", "insufficient_balance"]),
-    )]
+    /// Only sessions with this status; repeat for any of several. A status
+    /// this build does not know is sent too, with a warning: a newer server
+    /// may have it.
+    #[arg(long = "status", value_name = "STATUS", value_parser = StatusParser)]
     pub statuses: Vec<String>,
 
     /// Only sessions whose metadata contains this JSON object, e.g.
@@ -98,10 +96,9 @@ pub struct ListArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub offset: u64,
 
-    /// Sessions per request, 1 to 100 [default: 10; 100 with --all]. With
-    /// --all at least 2 are fetched, as consecutive pages overlap by one.
-    #[arg(long, value_name = "N",
-          value_parser = clap::value_parser!(u64).range(1..=recallr_ext::MAX_PAGE_SIZE))]
+    #[arg(long, value_name = "N", help = limit_help(),
+          value_parser = clap::value_parser!(u64)
+              .range(recallr_ext::MIN_PAGE_SIZE..=recallr_ext::MAX_PAGE_SIZE))]
     pub limit: Option<u64>,
 
     /// Fetch every page (through the pager, which stays correct while the
@@ -148,5 +145,67 @@ fn parse_timeout(value: &str) -> Result<f64, String> {
     match value.parse::<f64>() {
         Ok(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0 => Ok(seconds),
         _ => Err("expected a number of seconds greater than 0 (at most 86400)".to_string()),
+    }
+}
+
+/// `--limit`'s help, with the API's page-size bounds from the spec.
+fn limit_help() -> String {
+    format!(
+        "Sessions per request, {} to {} [default: {}; {} with --all]. With --all at least 2 \
+         are fetched, as consecutive pages overlap by one.",
+        recallr_ext::MIN_PAGE_SIZE,
+        recallr_ext::MAX_PAGE_SIZE,
+        recallr_ext::DEFAULT_PAGE_SIZE,
+        recallr_ext::MAX_PAGE_SIZE,
+    )
+}
+
+/// `--status`: offers the statuses the spec lists (help, completions) and
+/// accepts any other well-formed one, which `list` warns about.
+#[derive(Debug, Clone, Copy)]
+struct StatusParser;
+
+impl TypedValueParser for StatusParser {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        let invalid = || {
+            let mut error = clap::Error::new(clap::error::ErrorKind::InvalidValue).with_cmd(cmd);
+            if let Some(arg) = arg {
+                error.insert(
+                    clap::error::ContextKind::InvalidArg,
+                    clap::error::ContextValue::String(arg.to_string()),
+                );
+            }
+            error.insert(
+                clap::error::ContextKind::InvalidValue,
+                clap::error::ContextValue::String(value.to_string_lossy().into_owned()),
+            );
+            error
+        };
+        // A status is a word of the API's alphabet; anything else (spaces,
+        // control characters, a typo like `--status=`) is refused here.
+        let text = value.to_str().ok_or_else(invalid)?;
+        let well_formed = !text.is_empty()
+            && text.len() <= 64
+            && text
+                .bytes()
+                .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'_');
+        if well_formed {
+            Ok(text.to_string())
+        } else {
+            Err(invalid())
+        }
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(recallr_ext::SessionStatus::KNOWN.iter().map(
+            |status| PossibleValue::new(status.as_str().to_string()),
+        )))
     }
 }

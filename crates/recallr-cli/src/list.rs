@@ -19,6 +19,7 @@ pub async fn run(args: ListArgs) -> Result<(), Failure> {
     } else {
         Format::Ndjson
     });
+    warn_about_unknown_statuses(&args.statuses);
     let mut request = client
         .user(&args.user)
         .sessions()
@@ -217,6 +218,24 @@ impl Progress {
     fn clear(&self) {
         if let Some(bar) = &self.0 {
             bar.finish_and_clear();
+        }
+    }
+}
+
+/// A status this build does not know is sent anyway (the server may be newer
+/// than the spec this client was generated from), with a warning in case it
+/// is a typo.
+fn warn_about_unknown_statuses(statuses: &[String]) {
+    for status in statuses {
+        if !SessionStatus::from(status.as_str()).is_known() {
+            let known: Vec<&str> = SessionStatus::KNOWN
+                .iter()
+                .map(SessionStatus::as_str)
+                .collect();
+            eprintln!(
+                "warning: `{status}` is not a status this build knows ({}); sending it anyway, as a newer server may have it",
+                known.join(", ")
+            );
         }
     }
 }

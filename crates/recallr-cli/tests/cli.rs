@@ -271,13 +271,13 @@ fn ndjson_keeps_fields_the_spec_does_not_know() {
 #[test]
 fn usage_errors_exit_2_with_one_line() {
     let stub = Stub::start();
-    assert_fails(&run(&stub, &["--limit", "0"]), 2, "--limit");
-    assert_fails(&run(&stub, &["--limit", "101"]), 2, "--limit");
-    assert_fails(
-        &run(&stub, &["--status", "archived"]),
-        2,
-        "[possible values: pending",
-    );
+    // The bounds come from the spec, through recallr-ext.
+    let below = (recallr_ext::MIN_PAGE_SIZE - 1).to_string();
+    let above = (recallr_ext::MAX_PAGE_SIZE + 1).to_string();
+    assert_fails(&run(&stub, &["--limit", &below]), 2, "--limit");
+    assert_fails(&run(&stub, &["--limit", &above]), 2, "--limit");
+    // A malformed status is a usage error; an unknown well-formed one is sent.
+    assert_fails(&run(&stub, &["--status", "Not a status"]), 2, "--status");
     assert_fails(
         &run(&stub, &["--metadata", "[1]"]),
         2,
@@ -581,4 +581,42 @@ fn a_non_utf8_key_is_not_called_unset() {
     let output = run_bounded(&stub, &["sessions", "list", "--user", &long_user]);
     assert_fails(&output, 2, "at most 4096");
     assert!(stderr(&output).len() < 300, "a short line");
+}
+
+#[test]
+fn an_unknown_status_is_sent_with_a_warning() {
+    let stub = Stub::start();
+    let output = run(&stub, &["--status", "archived"]);
+    let text = stderr(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    // This stub, generated from the same spec, does not know the status
+    // either and answers 422: the request reached it.
+    assert_eq!(code(&output), 5, "{text}");
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].starts_with("warning: `archived` is not a status this build knows (pending, "),
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with("error: the server rejected the request (422)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn help_lists_the_known_statuses_and_the_page_bounds_from_the_spec() {
+    let stub = Stub::start();
+    let output = stub.recallr(&["sessions", "list", "--help"]);
+    let help = stdout(&output);
+    let known: Vec<&str> = recallr_ext::SessionStatus::KNOWN
+        .iter()
+        .map(recallr_ext::SessionStatus::as_str)
+        .collect();
+    assert!(help.contains(&known.join(", ")), "{help}");
+    let bounds = format!(
+        "{} to {}",
+        recallr_ext::MIN_PAGE_SIZE,
+        recallr_ext::MAX_PAGE_SIZE
+    );
+    assert!(help.contains(&bounds), "{help}");
 }

@@ -100,5 +100,6 @@ pub use recallr_api::types::{SessionInfo, SessionList, SessionStatus};
 pub use reqwest;
 pub use retry::RetryPolicy;
 pub use sessions::{
-    ListSessions, MAX_CONCURRENCY, MAX_METADATA_FILTER_LEN, MAX_PAGE_SIZE, MAX_USER_ID_LEN,
+    DEFAULT_PAGE_SIZE, ListSessions, MAX_CONCURRENCY, MAX_METADATA_FILTER_LEN, MAX_PAGE_SIZE,
+    MAX_USER_ID_LEN, MIN_PAGE_SIZE,
 };

@@ -13,8 +13,11 @@ use crate::response;
 
 /// The largest page the API serves: `limit`'s maximum in the spec.
 pub const MAX_PAGE_SIZE: u64 = recallr_api::facts::list_sessions::LIMIT_MAX;
+/// The page size the API uses when none is sent: `limit`'s default in the
+/// spec.
+pub const DEFAULT_PAGE_SIZE: u64 = recallr_api::facts::list_sessions::LIMIT_DEFAULT;
 /// The smallest page the API serves: `limit`'s minimum in the spec.
-const MIN_PAGE_SIZE: u64 = recallr_api::facts::list_sessions::LIMIT_MIN;
+pub const MIN_PAGE_SIZE: u64 = recallr_api::facts::list_sessions::LIMIT_MIN;
 /// The most pages a pager fetches at once; see [`ListSessions::concurrency`].
 pub const MAX_CONCURRENCY: usize = 16;
 /// The longest user id sent, in bytes. Percent-encoded in the path, a

@@ -25,27 +25,57 @@ pub(crate) struct Record {
     pub created_at: DateTime<Utc>,
     pub status: SessionStatus,
     pub metadata: Arc<Map<String, Value>>,
+    /// Every other field as JSON: the optional fields of `SessionInfo` and
+    /// unknown ones alike, so a field upstream adds is served back whether
+    /// the regenerated type knows it or not.
     pub extra: Arc<Map<String, Value>>,
 }
+
+/// The fields a `Record` holds in its own typed columns.
+const INDEXED_FIELDS: [&str; 4] = ["session_id", "created_at", "status", "metadata"];
 
 impl Record {
     /// A session without a status is stored as `pending`, the state every
     /// session starts in, because every listed session carries a status.
     pub fn from_info(info: SessionInfo) -> Self {
+        let mut extra = match serde_json::to_value(&info) {
+            Ok(Value::Object(fields)) => fields,
+            _ => info.extra.clone(),
+        };
+        for field in INDEXED_FIELDS {
+            extra.remove(field);
+        }
         Self {
             session_id: info.session_id,
             created_at: info.created_at,
             status: info.status.unwrap_or(SessionStatus::Pending),
             metadata: Arc::new(info.metadata),
-            extra: Arc::new(info.extra),
+            extra: Arc::new(extra),
         }
     }
 
     pub fn to_info(&self) -> SessionInfo {
         let mut info = SessionInfo::new(self.created_at, (*self.metadata).clone(), self.session_id);
         info.status = Some(self.status.clone());
-        info.extra = (*self.extra).clone();
-        info
+        if self.extra.is_empty() {
+            return info;
+        }
+        // The other fields go back through serde, which puts each in its
+        // typed field or in `extra`; they came from a `SessionInfo`, so this
+        // cannot fail, but if it did the fields would still be served.
+        let mut fields = match serde_json::to_value(&info) {
+            Ok(Value::Object(fields)) => fields,
+            _ => Map::new(),
+        };
+        fields.extend(
+            self.extra
+                .iter()
+                .map(|(key, value)| (key.clone(), value.clone())),
+        );
+        serde_json::from_value(Value::Object(fields)).unwrap_or_else(|_| {
+            info.extra = (*self.extra).clone();
+            info
+        })
     }
 }
 
@@ -502,6 +532,24 @@ pub fn session_with_id(
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn optional_and_unknown_fields_are_served_back() {
+        let at = Utc
+            .with_ymd_and_hms(2026, 11, 1, 10, 0, 0)
+            .single()
+            .expect("a valid time");
+        let mut info = session(at, SessionStatus::Pending, serde_json::json!({}));
+        info.session_summary = Some("a summary".to_string());
+        info.extra.insert("plan".to_string(), Value::from("pro"));
+        let served = Record::from_info(info.clone()).to_info();
+        assert_eq!(served.session_summary.as_deref(), Some("a summary"));
+        assert_eq!(served.extra.get("plan"), Some(&Value::from("pro")));
+        assert_eq!(
+            serde_json::to_value(&served).ok(),
+            serde_json::to_value(&info).ok()
+        );
+    }
 
     fn at(seconds: i64) -> DateTime<Utc> {
         Utc.timestamp_opt(1_700_000_000 + seconds, 0)

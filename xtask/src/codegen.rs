@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 use sha2::{Digest, Sha256};
 
+use crate::client_state;
 use crate::error::XtaskError;
 use crate::facts;
 use crate::forward_compat;
@@ -144,14 +145,8 @@ fn settings(open_enums: &[OpenEnum]) -> GenerationSettings {
         // Per-client headers (credentials, user agent) live in the generated
         // client and are added to every request by the pre-hook, so they are
         // set once and work with any caller-supplied `reqwest::Client`.
-        .with_inner_type(quote::quote!(::reqwest::header::HeaderMap))
-        .with_pre_hook(quote::quote!(
-            |headers: &::reqwest::header::HeaderMap, request: &mut ::reqwest::Request| {
-                for (name, value) in headers {
-                    request.headers_mut().insert(name.clone(), value.clone());
-                }
-            }
-        ));
+        .with_inner_type(client_state::inner_type())
+        .with_pre_hook(client_state::pre_hook());
     for open_enum in open_enums {
         settings.with_replacement(
             &open_enum.name,
@@ -187,6 +182,22 @@ pub fn render(spec: &Spec) -> Result<String, XtaskError> {
     })?;
     add_to_types_module(&mut file, parsed.items).map_err(generator_error)?;
     forward_compat::apply(&mut file).map_err(generator_error)?;
+    // The client's shared state and the body-capping hook replace
+    // progenitor's empty hooks impl.
+    let before = file.items.len();
+    file.items
+        .retain(|item| !client_state::is_default_hooks_impl(item));
+    if file.items.len() + 1 != before {
+        return Err(generator_error(
+            "progenitor's output has no single empty `impl ClientHooks` to replace".to_string(),
+        ));
+    }
+    let state: syn::File =
+        syn::parse2(client_state::items()).map_err(|err| XtaskError::Unparsable {
+            path: spec.path.clone(),
+            message: err.to_string(),
+        })?;
+    file.items.extend(state.items);
     // Facts come from the committed spec's own document: it keeps the error
     // responses progenitor is not given, and every bound and default.
     let facts: syn::File =

@@ -979,7 +979,7 @@ Version: 0.1.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: ::reqwest::header::HeaderMap,
+    pub(crate) inner: crate::ClientState,
 }
 impl Client {
     /// Create a new client.
@@ -987,7 +987,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: ::reqwest::header::HeaderMap) -> Self {
+    pub fn new(baseurl: &str, inner: crate::ClientState) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -1006,7 +1006,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: ::reqwest::header::HeaderMap,
+        inner: crate::ClientState,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -1015,7 +1015,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<::reqwest::header::HeaderMap> for Client {
+impl ClientInfo<crate::ClientState> for Client {
     fn api_version() -> &'static str {
         "0.1.0"
     }
@@ -1025,11 +1025,10 @@ impl ClientInfo<::reqwest::header::HeaderMap> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &::reqwest::header::HeaderMap {
+    fn inner(&self) -> &crate::ClientState {
         &self.inner
     }
 }
-impl ClientHooks<::reqwest::header::HeaderMap> for &Client {}
 impl Client {
     /**List Sessions
 
@@ -1204,8 +1203,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "list_sessions",
             };
-            (|headers: &::reqwest::header::HeaderMap, request: &mut ::reqwest::Request| {
-                for (name, value) in headers {
+            (|state: &crate::ClientState, request: &mut ::reqwest::Request| {
+                for (name, value) in state.headers() {
                     request.headers_mut().insert(name.clone(), value.clone());
                 }
             })(&client.inner, &mut request);
@@ -1223,6 +1222,56 @@ pub mod builder {
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+/// The most bytes of a response body a [`Client`] reads unless told
+/// otherwise: 32 MiB. A page of 100 sessions is a few kilobytes.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+/// The error, among a body error's sources, that says a response body
+/// was larger than [`ClientState::max_response_bytes`].
+pub use ::http_body_util::LengthLimitError;
+/// What every request of a [`Client`] shares: the headers added to
+/// each request (credentials, user agent) and the most bytes of a
+/// response body that are read.
+#[derive(Debug, Clone)]
+pub struct ClientState {
+    headers: ::reqwest::header::HeaderMap,
+    max_response_bytes: usize,
+}
+impl ClientState {
+    /// Headers added to every request, and the body limit in bytes.
+    pub fn new(
+        headers: ::reqwest::header::HeaderMap,
+        max_response_bytes: usize,
+    ) -> Self {
+        Self {
+            headers,
+            max_response_bytes,
+        }
+    }
+    /// The headers added to every request.
+    pub fn headers(&self) -> &::reqwest::header::HeaderMap {
+        &self.headers
+    }
+    /// The most bytes of a response body that are read.
+    pub fn max_response_bytes(&self) -> usize {
+        self.max_response_bytes
+    }
+}
+impl ClientHooks<ClientState> for &Client {
+    /// Sends the request; the response's body reads at most
+    /// [`ClientState::max_response_bytes`] bytes, then fails.
+    async fn exec(
+        &self,
+        request: ::reqwest::Request,
+        _info: &::progenitor_client::OperationInfo,
+    ) -> ::reqwest::Result<::reqwest::Response> {
+        let response = self.client().execute(request).await?;
+        let limit = self.inner().max_response_bytes();
+        let response: ::http::Response<::reqwest::Body> = response.into();
+        let (parts, body) = response.into_parts();
+        let body = ::reqwest::Body::wrap(::http_body_util::Limited::new(body, limit));
+        Ok(::reqwest::Response::from(::http::Response::from_parts(parts, body)))
+    }
 }
 /// Facts of the spec for code that must agree with it: argument
 /// checks, command-line help, the stand-in server. Generated from

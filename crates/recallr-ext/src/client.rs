@@ -161,6 +161,7 @@ pub struct RecallrBuilder {
     retry: Option<RetryPolicy>,
     user_agent: Option<String>,
     http_client: Option<reqwest::Client>,
+    max_response_bytes: Option<usize>,
 }
 
 impl fmt::Debug for RecallrBuilder {
@@ -174,6 +175,7 @@ impl fmt::Debug for RecallrBuilder {
             .field("operation_timeout", &self.operation_timeout)
             .field("retry", &self.retry)
             .field("user_agent", &self.user_agent)
+            .field("max_response_bytes", &self.max_response_bytes)
             .field("http_client", &self.http_client.is_some())
             .finish()
     }
@@ -267,6 +269,15 @@ impl RecallrBuilder {
         self
     }
 
+    /// The most bytes of a response body that are read (default:
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`](crate::DEFAULT_MAX_RESPONSE_BYTES), 32 MiB). Past it the call
+    /// fails with [`Error::Decode`] and memory stays bounded whatever the
+    /// server or a proxy sends.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = Some(bytes);
+        self
+    }
+
     /// The `User-Agent` header; defaults to `recallr-rs/<version>`.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
@@ -331,7 +342,15 @@ impl RecallrBuilder {
         };
         Ok(Recallr {
             inner: Arc::new(Inner {
-                api: recallr_api::Client::new_with_client(&base_url, http, headers),
+                api: recallr_api::Client::new_with_client(
+                    &base_url,
+                    http,
+                    recallr_api::ClientState::new(
+                        headers,
+                        self.max_response_bytes
+                            .unwrap_or(recallr_api::DEFAULT_MAX_RESPONSE_BYTES),
+                    ),
+                ),
                 base_url,
                 project_id,
                 retry: self.retry.unwrap_or_default(),

@@ -91,6 +91,9 @@ pub use client::{
 };
 pub use error::{Error, SNIPPET_LEN, ValidationIssue};
 pub use pager::{MAX_UNPRODUCTIVE_FETCHES, Page, PagerStats, SessionItems, SessionPages};
+/// The most bytes of a response body read unless
+/// [`RecallrBuilder::max_response_bytes`] says otherwise.
+pub use recallr_api::DEFAULT_MAX_RESPONSE_BYTES;
 /// The generated request and response types, for what the re-exports
 /// above do not name.
 pub use recallr_api::types;

@@ -78,6 +78,17 @@ pub(crate) async fn convert(error: GeneratedError, redactor: &Redactor) -> Error
         recallr_api::Error::ResponseBodyError(error) => {
             if error.is_timeout() {
                 from_reqwest(error, redactor)
+            } else if over_the_limit(&error) {
+                Error::Decode {
+                    status: error.status(),
+                    message: "the response body is larger than this client reads \
+                              (RecallrBuilder::max_response_bytes, 32 MiB by default); \
+                              is the base URL the API's?"
+                        .to_string(),
+                    snippet: String::new(),
+                    truncated: false,
+                    source: Some(error),
+                }
             } else {
                 Error::Decode {
                     status: error.status(),
@@ -293,6 +304,19 @@ fn from_reqwest(error: reqwest::Error, redactor: &Redactor) -> Error {
 
 /// reqwest's top-level message is generic ("error sending request"); the
 /// cause is in its sources.
+/// Whether `error` is the generated client's body cap
+/// (`recallr_api::LengthLimitError` among its sources).
+fn over_the_limit(error: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if cause.is::<recallr_api::LengthLimitError>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
+}
+
 fn source_chain(error: &reqwest::Error) -> String {
     let mut message = error.to_string();
     let mut source = std::error::Error::source(error);

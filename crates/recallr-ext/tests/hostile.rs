@@ -11,7 +11,7 @@ use axum::extract::Query;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use common::{USER, client, hostile_client, page_json, serve, session, start, store_with};
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use rand::seq::SliceRandom;
 use recallr_ext::{Error, SessionInfo, SessionStatus};
 
@@ -291,4 +291,75 @@ async fn a_server_repeating_one_page_is_reported_as_such() {
         }
         other => panic!("expected NoProgress, got {other:?}"),
     }
+}
+
+/// A 200 whose body never ends: 64 KiB chunks of spaces, forever.
+fn endless_body() -> axum::body::Body {
+    let chunk = axum::body::Bytes::from(vec![b' '; 64 * 1024]);
+    axum::body::Body::from_stream(futures::stream::repeat_with(move || {
+        Ok::<_, std::convert::Infallible>(chunk.clone())
+    }))
+}
+
+#[tokio::test]
+async fn an_endless_body_stops_at_the_limit() {
+    let api = serve(
+        axum::Router::new()
+            .fallback(|| async { ([(header::CONTENT_TYPE, "application/json")], endless_body()) }),
+    )
+    .await;
+    let client = recallr_ext::Recallr::builder()
+        .api_key(recallr_stub::DEFAULT_API_KEY)
+        .project_id(recallr_stub::DEFAULT_PROJECT_ID)
+        .base_url(&api)
+        .max_response_bytes(1024 * 1024)
+        .build()
+        .expect("a valid configuration");
+    // Without the cap this never returns (the body never ends); the bound
+    // only tells "stopped" from "still reading".
+    let result = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        client.user(USER).sessions().send(),
+    )
+    .await
+    .expect("reading stops at the limit");
+    let error = result.expect_err("a body over the limit is an error");
+    assert!(matches!(error, Error::Decode { .. }), "{error:?}");
+    assert!(!error.is_retryable(), "{error:?}");
+    assert!(
+        error.to_string().contains("larger than this client reads"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_huge_declared_length_is_cut_at_the_default_limit() {
+    // Declares 2 GB and sends 40 MiB, past the 32 MiB default, then stalls.
+    let api = serve(axum::Router::new().fallback(|| async {
+        let chunk = axum::body::Bytes::from(vec![b' '; 1024 * 1024]);
+        let sent = futures::stream::iter(
+            (0..40).map(move |_| Ok::<_, std::convert::Infallible>(chunk.clone())),
+        )
+        .chain(futures::stream::pending());
+        (
+            [
+                (header::CONTENT_TYPE, "application/json".to_string()),
+                (header::CONTENT_LENGTH, "2000000000".to_string()),
+            ],
+            axum::body::Body::from_stream(sent),
+        )
+    }))
+    .await;
+    let result = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        hostile_client(&api, 0).user(USER).sessions().send(),
+    )
+    .await
+    .expect("reading stops at the limit");
+    let error = result.expect_err("a body over the limit is an error");
+    assert!(
+        error.to_string().contains("larger than this client reads"),
+        "{error}"
+    );
+    assert_eq!(recallr_ext::DEFAULT_MAX_RESPONSE_BYTES, 32 * 1024 * 1024);
 }

@@ -32,7 +32,10 @@ fn generated_client(server: &StubServer) -> recallr_api::Client {
         "x-recallr-project-id",
         HeaderValue::from_static(DEFAULT_PROJECT_ID),
     );
-    recallr_api::Client::new(&server.base_url(), headers)
+    recallr_api::Client::new(
+        &server.base_url(),
+        recallr_api::ClientState::new(headers, recallr_api::DEFAULT_MAX_RESPONSE_BYTES),
+    )
 }
 
 #[tokio::test]

@@ -1,5 +1,4 @@
 //! Shared setup: a stub on loopback with known data, and a small client.
-#![allow(dead_code)] // each test file uses a different part
 
 use chrono::{DateTime, TimeZone, Utc};
 use recallr_stub::{

@@ -1,7 +1,5 @@
 //! Shared setup: a `recallr-stub` on loopback and a client pointed at it.
 
-#![allow(dead_code)] // each test binary uses a different part of this
-
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};

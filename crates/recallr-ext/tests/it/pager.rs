@@ -1,12 +1,10 @@
 //! The pager over a list that changes between page fetches.
 
-mod common;
-
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::{USER, client, session, start, store_with};
+use crate::common::{USER, client, session, start, store_with};
 use futures::{StreamExt, TryStreamExt};
 use recallr_ext::{Error, PagerStats, SessionInfo, SessionStatus};
 use recallr_stub::{Store, StubServer};

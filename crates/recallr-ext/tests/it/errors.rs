@@ -1,10 +1,8 @@
 //! Every error kind, through the public API, against real HTTP on loopback.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{USER, builder, client, first_page, quick_retries, raw, start, store_with};
+use crate::common::{USER, builder, client, first_page, quick_retries, raw, start, store_with};
 use recallr_ext::{Error, RetryPolicy, SessionStatus};
 use recallr_stub::{Fault, RetryAfter};
 

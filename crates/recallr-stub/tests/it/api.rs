@@ -1,9 +1,7 @@
 //! The sessions route over real HTTP: auth, users, validation, filters,
 //! order, pages, the response shape, and the request log and hook.
 
-mod common;
-
-use common::{USER, at, get, get_with, known_store, ns, page, sessions_path, start};
+use crate::common::{USER, at, get, get_with, known_store, ns, page, sessions_path, start};
 use recallr_stub::{DEFAULT_API_KEY, DEFAULT_PROJECT_ID, SessionStatus, Store, session_with_id};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -151,7 +149,7 @@ async fn other_paths_and_methods_get_fastapis_bodies() {
         (answer.status, answer.body),
         (404, json!({"detail": "Not Found"}))
     );
-    let response = common::client()
+    let response = crate::common::client()
         .post(format!("{}{}", server.base_url(), sessions_path(USER, "")))
         .send()
         .await
@@ -571,7 +569,7 @@ async fn the_hook_runs_before_each_answer_and_can_change_the_store() {
         }
         // Request 1 sees a new newest session; request 2 one fewer.
         match index {
-            1 => store.insert(USER, common::known_session(100)),
+            1 => store.insert(USER, crate::common::known_session(100)),
             2 => {
                 store.delete(USER, Uuid::from_u128(101));
                 store.delete(USER, Uuid::from_u128(10));

@@ -1,12 +1,10 @@
 //! The API key never appears in Debug, Display, errors or tracing output.
 
-mod common;
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use crate::common::{USER, builder, first_page, quick_retries, raw, serve, start, store_with};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use common::{USER, builder, first_page, quick_retries, raw, serve, start, store_with};
 use futures::TryStreamExt;
 use recallr_stub::Fault;
 use tracing_subscriber::fmt::format::FmtSpan;

@@ -1,9 +1,7 @@
 //! Whatever bytes a server answers with, the client returns a value or an
 //! error: it never panics.
 
-mod common;
-
-use common::{USER, builder, raw, start, store_with};
+use crate::common::{USER, builder, raw, start, store_with};
 use proptest::prelude::*;
 use recallr_ext::{Error, RetryPolicy};
 

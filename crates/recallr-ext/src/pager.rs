@@ -44,8 +44,8 @@ use crate::sessions::{MAX_PAGE_SIZE, Query};
 
 /// How many fetches in a row may yield nothing new before the walk fails.
 /// Recovering from any change takes about `2 * log2(total)` fetches, far
-/// below this.
-pub const MAX_UNPRODUCTIVE_FETCHES: u32 = 64;
+/// below this. Documented on [`Error::NoProgress`].
+pub(crate) const MAX_UNPRODUCTIVE_FETCHES: u32 = 64;
 
 /// The smallest page the pager asks for: one session overlaps the previous
 /// page, so a page of one could never make progress.
@@ -70,9 +70,11 @@ pub struct PagerStats {
     pub items_yielded: u64,
 }
 
-/// The sessions one fetch added to the walk.
+/// The sessions one fetch added to a walk ([`SessionPages`]): only those
+/// not yielded before. One server response as sent is a
+/// [`SessionList`](crate::SessionList) ([`ListSessions::send`](crate::ListSessions::send)).
 #[derive(Debug, Clone)]
-pub struct Page {
+pub struct WalkPage {
     /// Sessions not yielded before, in the server's order.
     pub sessions: Vec<recallr_api::types::SessionInfo>,
     /// The server's count of matching sessions when this page was fetched.
@@ -274,7 +276,7 @@ impl Walker {
             .is_some_and(|max| self.yielded() >= max)
     }
 
-    async fn next_page(&mut self) -> Result<Option<Page>, Error> {
+    async fn next_page(&mut self) -> Result<Option<WalkPage>, Error> {
         loop {
             if self.done || self.limit_reached() {
                 self.done = true;
@@ -381,7 +383,12 @@ impl Walker {
 
     /// Yields the page's sessions that are not passed, and plans the next
     /// offset. Returns `None` when the page added nothing.
-    fn take_new_sessions(&mut self, offset: u64, limit: u64, page: SessionList) -> Option<Page> {
+    fn take_new_sessions(
+        &mut self,
+        offset: u64,
+        limit: u64,
+        page: SessionList,
+    ) -> Option<WalkPage> {
         let SessionList {
             sessions,
             total,
@@ -441,7 +448,7 @@ impl Walker {
             // Nothing can follow the largest offset.
             self.done = true;
             self.prefetcher.clear();
-            return (!fresh.is_empty()).then_some(Page {
+            return (!fresh.is_empty()).then_some(WalkPage {
                 sessions: fresh,
                 total,
                 has_more,
@@ -489,7 +496,7 @@ impl Walker {
             return None;
         }
         self.unproductive = 0;
-        Some(Page {
+        Some(WalkPage {
             sessions: fresh,
             total,
             has_more,
@@ -610,7 +617,7 @@ fn check_order(offset: u64, page: &SessionList) -> Result<(), Error> {
 /// The pages of a walk over a user's sessions, from
 /// [`ListSessions::pages`](crate::ListSessions::pages).
 ///
-/// Each [`Page`] holds the sessions the walk had not yielded before, in the
+/// Each [`WalkPage`] holds the sessions the walk had not yielded before, in the
 /// server's order (newest first). Every session that exists for the whole
 /// walk is yielded exactly once and none is yielded twice, whatever inserts,
 /// deletes and status changes happen meanwhile; sessions created or removed
@@ -618,7 +625,7 @@ fn check_order(offset: u64, page: &SessionList) -> Result<(), Error> {
 /// the client's [`RetryPolicy`](crate::RetryPolicy) without losing or
 /// repeating a session. The stream ends after its first error.
 pub struct SessionPages {
-    inner: BoxStream<'static, Result<Page, Error>>,
+    inner: BoxStream<'static, Result<WalkPage, Error>>,
     stats: Arc<Mutex<PagerStats>>,
 }
 
@@ -663,7 +670,7 @@ impl SessionPages {
 }
 
 impl Stream for SessionPages {
-    type Item = Result<Page, Error>;
+    type Item = Result<WalkPage, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.inner.poll_next_unpin(cx)

@@ -9,6 +9,14 @@ use uuid::Uuid;
 
 pub const USER: &str = "user-1";
 
+/// The documented bound on [`recallr_ext::Error::Decode`]'s snippet, in
+/// characters.
+pub const SNIPPET_LEN: usize = 200;
+
+/// The documented number of fetches in a row that add nothing before
+/// [`recallr_ext::Error::NoProgress`].
+pub const MAX_UNPRODUCTIVE_FETCHES: u32 = 64;
+
 /// A retry policy with tiny waits, so retry tests stay fast.
 pub fn quick_retries(retries: u32) -> RetryPolicy {
     RetryPolicy::default()

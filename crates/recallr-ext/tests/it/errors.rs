@@ -186,7 +186,7 @@ async fn a_malformed_body_is_a_decode_error_with_a_bounded_snippet() {
     };
     assert!(!truncated);
     assert!(snippet.starts_with(r#"{"sessions""#), "{snippet}");
-    assert!(snippet.chars().count() <= recallr_ext::SNIPPET_LEN);
+    assert!(snippet.chars().count() <= crate::common::SNIPPET_LEN);
     assert!(!error.is_retryable());
 }
 

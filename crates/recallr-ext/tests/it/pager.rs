@@ -341,7 +341,7 @@ async fn a_list_that_grows_faster_than_it_is_read_fails_instead_of_looping() {
                 ..
             },
         ) => {
-            assert_eq!(pages, recallr_ext::MAX_UNPRODUCTIVE_FETCHES);
+            assert_eq!(pages, crate::common::MAX_UNPRODUCTIVE_FETCHES);
             assert!(total_changed);
             assert!(error.to_string().contains("changing faster"), "{error}");
         }

@@ -127,7 +127,7 @@ async fn echo_server() -> String {
                 // The key straddles the 200th character.
                 format!(
                     "{}{key} and more",
-                    "x".repeat(recallr_ext::SNIPPET_LEN - 16)
+                    "x".repeat(crate::common::SNIPPET_LEN - 16)
                 )
             } else {
                 // A structured detail is shown as JSON: the key JSON-escaped.

@@ -213,7 +213,6 @@ impl Progress {
             bar.set_message(format!("pages {pages}, items {items} of {total}"));
         }
     }
-
 }
 
 impl Drop for Progress {

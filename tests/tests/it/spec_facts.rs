@@ -1,12 +1,12 @@
 //! Every documented fact about List Sessions (`openapi/vendor/`) is in the
 //! committed spec: a careless edit to the spec fails here.
 
+use crate::common::committed_spec;
 use openapiv3::{
     APIKeyLocation, IntegerType, OpenAPI, Operation, Parameter, ParameterData,
     ParameterSchemaOrContent, QueryStyle, ReferenceOr, Schema, SchemaKind, SecurityScheme,
     StatusCode, Type, VariantOrUnknownOrEmpty,
 };
-use recallr_tests::committed_spec;
 
 const PATH: &str = "/api/v1/users/{custom_user_id}/sessions";
 

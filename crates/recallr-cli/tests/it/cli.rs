@@ -25,8 +25,7 @@ impl Stub {
         for n in 0..COUNT {
             let status = SessionStatus::KNOWN[(n % 5) as usize].clone();
             let topic = if n % 2 == 0 { "billing" } else { "support" };
-            let created = chrono::DateTime::from_timestamp(1_700_000_000 + n as i64, 0)
-                .expect("an in-range timestamp");
+            let created = recallr_stub::timestamp(n as i64);
             store.insert(
                 USER,
                 recallr_stub::session_with_id(

@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
 use recallr_ext::{Recallr, RecallrBuilder, RetryPolicy, SessionInfo, SessionStatus};
 use recallr_stub::{Store, StubConfig, StubServer};
 use uuid::Uuid;
@@ -56,18 +55,11 @@ pub fn client(server: &StubServer) -> Recallr {
     builder(server).build().expect("a valid configuration")
 }
 
-/// A timestamp `seconds` after a fixed epoch: larger is newer.
-pub fn at(seconds: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(1_700_000_000 + seconds, 0)
-        .single()
-        .expect("an in-range timestamp")
-}
-
 /// A session with a deterministic id derived from `n`.
 pub fn session(n: u128, created: i64, status: SessionStatus) -> SessionInfo {
     recallr_stub::session_with_id(
         Uuid::from_u128(n + 1),
-        at(created),
+        recallr_stub::timestamp(created),
         status,
         serde_json::json!({"n": n as u64}),
     )

@@ -120,14 +120,10 @@ fn ndjson_is_the_default_off_a_terminal() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let sessions = ndjson(&output);
     assert_eq!(sessions.len(), 10, "the API's default page");
-    let first: serde_json::Value =
-        serde_json::from_str(stdout(&output).lines().next().unwrap_or_default()).expect("JSON");
-    let mut keys: Vec<&str> = first
-        .as_object()
-        .expect("an object")
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let first: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(stdout(&output).lines().next().unwrap_or_default())
+            .expect("a JSON object");
+    let mut keys: Vec<&String> = first.keys().collect();
     keys.sort_unstable();
     assert_eq!(keys, ["created_at", "metadata", "session_id", "status"]);
     assert!(stderr(&output).is_empty(), "no progress off a terminal");

@@ -1,7 +1,7 @@
 //! The sessions route over real HTTP: auth, users, validation, filters,
 //! order, pages, the response shape, and the request log and hook.
 
-use crate::common::{USER, at, get, get_with, known_store, ns, page, sessions_path, start};
+use crate::common::{USER, at, get, get_with, keys, known_store, ns, page, sessions_path, start};
 use recallr_stub::{DEFAULT_API_KEY, DEFAULT_PROJECT_ID, SessionStatus, Store, session_with_id};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -491,19 +491,12 @@ async fn the_page_is_exactly_the_specs_session_list() {
     let server = start(known_store(3)).await;
     let answer = get(&server, &sessions_path(USER, "")).await;
     assert_eq!(answer.headers["content-type"], "application/json");
-    let object = answer.body.as_object().expect("an object");
-    let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
-    keys.sort_unstable();
-    assert_eq!(keys, ["has_more", "sessions", "total"]);
+    assert_eq!(keys(&answer.body), ["has_more", "sessions", "total"]);
     for session in answer.body["sessions"].as_array().expect("sessions") {
-        let mut keys: Vec<&str> = session
-            .as_object()
-            .expect("an object")
-            .keys()
-            .map(String::as_str)
-            .collect();
-        keys.sort_unstable();
-        assert_eq!(keys, ["created_at", "metadata", "session_id", "status"]);
+        assert_eq!(
+            keys(session),
+            ["created_at", "metadata", "session_id", "status"]
+        );
         let created = session["created_at"].as_str().expect("a string");
         chrono::DateTime::parse_from_rfc3339(created).expect("RFC 3339");
         assert!(created.ends_with('Z'), "{created}");

@@ -112,6 +112,18 @@ pub fn sessions_path(user: &str, query: &str) -> String {
     }
 }
 
+/// The keys of a JSON object, sorted.
+pub fn keys(object: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = object
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
 /// The `n` values of a page, in order.
 pub fn ns(body: &Value) -> Vec<u64> {
     body["sessions"]

@@ -11,6 +11,29 @@ pub(crate) const OPERATION_METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
+/// The sections of `components`, in OpenAPI's order. OpenAPI 3.1 added
+/// one, [`PATH_ITEMS_SECTION`], kept last so that the 3.0 sections are a
+/// prefix ([`COMPONENT_SECTIONS_3_0`]).
+pub(crate) const COMPONENT_SECTIONS: &[&str] = &[
+    "schemas",
+    "responses",
+    "parameters",
+    "examples",
+    "requestBodies",
+    "headers",
+    "securitySchemes",
+    "links",
+    "callbacks",
+    PATH_ITEMS_SECTION,
+];
+
+/// The 3.1-only section of `components`, which has no 3.0 form.
+pub(crate) const PATH_ITEMS_SECTION: &str = "pathItems";
+
+/// The sections of `components` that OpenAPI 3.0 has.
+pub(crate) const COMPONENT_SECTIONS_3_0: &[&str] =
+    COMPONENT_SECTIONS.split_at(COMPONENT_SECTIONS.len() - 1).0;
+
 /// A spec read from disk: the parsed document and the exact bytes it came
 /// from (the generated header records their SHA-256).
 #[derive(Debug, Clone)]
@@ -107,4 +130,16 @@ pub(crate) fn message_without_position(err: &serde_json::Error) -> String {
         .strip_suffix(&suffix)
         .map(str::to_string)
         .unwrap_or(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_3_0_component_sections_are_all_but_path_items() {
+        assert_eq!(COMPONENT_SECTIONS.last(), Some(&PATH_ITEMS_SECTION));
+        assert_eq!(COMPONENT_SECTIONS_3_0.len(), 9);
+        assert!(!COMPONENT_SECTIONS_3_0.contains(&PATH_ITEMS_SECTION));
+    }
 }

@@ -71,11 +71,10 @@ async fn list_all<W: Write>(
     let mut begun = false;
     let mut total = 0;
     let mut items = 0;
-    while let Some(page) = pages.try_next().await.inspect_err(|_| progress.clear())? {
+    while let Some(page) = pages.try_next().await? {
         if !begun {
             begun = true;
             if let Err(error) = renderer.begin() {
-                progress.clear();
                 return Ok(Err(error));
             }
         }
@@ -84,12 +83,12 @@ async fn list_all<W: Write>(
         progress.update(pages.stats().pages_fetched, items, total);
         for session in &page.sessions {
             if let Err(error) = renderer.session(session) {
-                progress.clear();
                 return Ok(Err(error));
             }
         }
     }
-    progress.clear();
+    // Gone before the footer is written.
+    drop(progress);
     if !begun && let Err(error) = renderer.begin() {
         return Ok(Err(error));
     }
@@ -197,7 +196,8 @@ fn parse_metadata(text: &str) -> Result<serde_json::Value, Failure> {
     }
 }
 
-/// Progress on stderr, only when stderr is a terminal.
+/// Progress on stderr, only when stderr is a terminal; cleared when
+/// dropped, so on every way out of the walk, an error included.
 struct Progress(Option<indicatif::ProgressBar>);
 
 impl Progress {
@@ -214,8 +214,10 @@ impl Progress {
             bar.set_message(format!("pages {pages}, items {items} of {total}"));
         }
     }
+}
 
-    fn clear(&self) {
+impl Drop for Progress {
+    fn drop(&mut self) {
         if let Some(bar) = &self.0 {
             bar.finish_and_clear();
         }

@@ -12,18 +12,19 @@ use crate::redact::Redactor;
 use crate::retry::RetryPolicy;
 use crate::sessions::ListSessions;
 
-/// The RecallrAI API's address.
-pub const DEFAULT_BASE_URL: &str = "https://api.recallrai.com";
+const DEFAULT_BASE_URL: &str = "https://api.recallrai.com";
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+// The variable names are public for front ends that read or report the
+// same variables, as the `recallr` command does.
+
 /// The variable [`Recallr::from_env`] reads the API key from.
 pub const ENV_API_KEY: &str = "RECALLR_API_KEY";
 /// The variable [`Recallr::from_env`] reads the project ID from.
 pub const ENV_PROJECT_ID: &str = "RECALLR_PROJECT_ID";
 /// The variable [`Recallr::from_env`] reads an optional base URL from.
 pub const ENV_BASE_URL: &str = "RECALLR_BASE_URL";
-/// The whole-request timeout of the built-in HTTP client.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// The connect timeout of the built-in HTTP client.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 const API_KEY_HEADER: &str = "x-recallr-api-key";
 const PROJECT_ID_HEADER: &str = "x-recallr-project-id";
@@ -86,8 +87,8 @@ impl Recallr {
     /// The operations on one user's data. The id is sent percent-encoded as
     /// one path segment, so `/`, `?` and `#` are safe; `.` and `..` are
     /// refused when a request is made, since URLs resolve them as steps.
-    pub fn user(&self, custom_user_id: impl Into<String>) -> User {
-        User {
+    pub fn user(&self, custom_user_id: impl Into<String>) -> UserHandle {
+        UserHandle {
             client: self.clone(),
             id: custom_user_id.into(),
         }
@@ -120,14 +121,16 @@ impl Recallr {
     }
 }
 
-/// One user's data, from [`Recallr::user`].
+/// A handle on one user's data, from [`Recallr::user`]: it holds the
+/// client and the user's id, not the user, and sends nothing until a
+/// request made from it is sent.
 #[derive(Debug, Clone)]
-pub struct User {
+pub struct UserHandle {
     client: Recallr,
     id: String,
 }
 
-impl User {
+impl UserHandle {
     /// Lists this user's sessions: one page with
     /// [`send`](ListSessions::send), or all of them with
     /// [`items`](ListSessions::items) / [`pages`](ListSessions::pages).
@@ -230,14 +233,14 @@ impl RecallrBuilder {
         self
     }
 
-    /// Where to send requests; defaults to [`DEFAULT_BASE_URL`].
+    /// Where to send requests; defaults to `https://api.recallrai.com`.
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = Some(base_url.into());
         self
     }
 
     /// The whole-request timeout of the built-in HTTP client (default
-    /// [`DEFAULT_TIMEOUT`]). Not allowed with [`http_client`](Self::http_client):
+    /// 30 s). Not allowed with [`http_client`](Self::http_client):
     /// configure that client's timeouts instead.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
@@ -245,7 +248,7 @@ impl RecallrBuilder {
     }
 
     /// The connect timeout of the built-in HTTP client (default
-    /// [`DEFAULT_CONNECT_TIMEOUT`]). Not allowed with
+    /// 10 s). Not allowed with
     /// [`http_client`](Self::http_client).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);

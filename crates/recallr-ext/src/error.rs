@@ -130,7 +130,7 @@ pub enum Error {
         status: Option<StatusCode>,
         /// What the decoder said.
         message: String,
-        /// The first characters of the body (at most [`SNIPPET_LEN`]).
+        /// The first characters of the body (at most 200).
         snippet: String,
         /// Whether the body was cut short (a transport problem, worth a retry)
         /// rather than malformed.
@@ -163,7 +163,8 @@ pub enum Error {
         /// What was out of order, with the positions.
         detail: String,
     },
-    /// The pager stopped because pages kept returning nothing new.
+    /// The pager stopped because pages kept returning nothing new (64
+    /// fetches in a row).
     #[error("pagination made no progress: {pages} pages in a row (offsets {first_offset} to {last_offset}) held only sessions already listed; {}",
         if *.total_changed { "the list is changing faster than it can be read" } else { "the total did not change, so the server may be ignoring the offset or repeating a page" })]
     NoProgress {
@@ -178,8 +179,9 @@ pub enum Error {
     },
 }
 
-/// The longest body snippet a [`Error::Decode`] keeps, in characters.
-pub const SNIPPET_LEN: usize = 200;
+/// The longest body snippet a [`Error::Decode`] keeps, in characters
+/// (documented there).
+pub(crate) const SNIPPET_LEN: usize = 200;
 
 impl Error {
     /// Whether the same request may succeed if sent again: connection

@@ -13,6 +13,9 @@
 //!   [`ListSessions::items`] yields every session exactly once even as
 //!   sessions are created, deleted or change status during the walk, with
 //!   optional concurrent prefetch ([`ListSessions::concurrency`]).
+//!   [`ListSessions::send`] returns one [`SessionList`], a response as the
+//!   server sent it; [`ListSessions::pages`] yields [`WalkPage`]s, the
+//!   sessions each fetch added to the walk.
 //! - **Forward compatibility**: a status the vendor adds later decodes as
 //!   [`SessionStatus::Unknown`], and unknown fields are kept in `extra`;
 //!   generated types are `#[non_exhaustive]` (see below).
@@ -85,12 +88,9 @@ mod response;
 mod retry;
 mod sessions;
 
-pub use client::{
-    DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ENV_API_KEY, ENV_BASE_URL,
-    ENV_PROJECT_ID, Recallr, RecallrBuilder, User,
-};
-pub use error::{Error, SNIPPET_LEN, ValidationIssue};
-pub use pager::{MAX_UNPRODUCTIVE_FETCHES, Page, PagerStats, SessionItems, SessionPages};
+pub use client::{ENV_API_KEY, ENV_BASE_URL, ENV_PROJECT_ID, Recallr, RecallrBuilder, UserHandle};
+pub use error::{Error, ValidationIssue};
+pub use pager::{PagerStats, SessionItems, SessionPages, WalkPage};
 /// The most bytes of a response body read unless
 /// [`RecallrBuilder::max_response_bytes`] says otherwise.
 pub use recallr_api::DEFAULT_MAX_RESPONSE_BYTES;

@@ -44,8 +44,8 @@ use crate::sessions::{MAX_PAGE_SIZE, Query};
 
 /// How many fetches in a row may yield nothing new before the walk fails.
 /// Recovering from any change takes about `2 * log2(total)` fetches, far
-/// below this.
-pub const MAX_UNPRODUCTIVE_FETCHES: u32 = 64;
+/// below this. Documented on [`Error::NoProgress`].
+pub(crate) const MAX_UNPRODUCTIVE_FETCHES: u32 = 64;
 
 /// The smallest page the pager asks for: one session overlaps the previous
 /// page, so a page of one could never make progress.
@@ -70,9 +70,11 @@ pub struct PagerStats {
     pub items_yielded: u64,
 }
 
-/// The sessions one fetch added to the walk.
+/// The sessions one fetch added to a walk ([`SessionPages`]): only those
+/// not yielded before. One server response as sent is a
+/// [`SessionList`](crate::SessionList) ([`ListSessions::send`](crate::ListSessions::send)).
 #[derive(Debug, Clone)]
-pub struct Page {
+pub struct WalkPage {
     /// Sessions not yielded before, in the server's order.
     pub sessions: Vec<recallr_api::types::SessionInfo>,
     /// The server's count of matching sessions when this page was fetched.
@@ -274,7 +276,7 @@ impl Walker {
             .is_some_and(|max| self.yielded() >= max)
     }
 
-    async fn next_page(&mut self) -> Result<Option<Page>, Error> {
+    async fn next_page(&mut self) -> Result<Option<WalkPage>, Error> {
         loop {
             if self.done || self.limit_reached() {
                 self.done = true;
@@ -357,9 +359,7 @@ impl Walker {
         // An offset once known to cover the frontier no longer does: the
         // list changed under the search, so start it afresh from here.
         if self.known_covered.is_some_and(|covered| covered >= offset) {
-            self.known_covered = None;
-            self.known_uncovered = None;
-            self.step_back = 1;
+            self.reset_search();
         }
         let uncovered = self
             .known_uncovered
@@ -381,31 +381,57 @@ impl Walker {
 
     /// Yields the page's sessions that are not passed, and plans the next
     /// offset. Returns `None` when the page added nothing.
-    fn take_new_sessions(&mut self, offset: u64, limit: u64, page: SessionList) -> Option<Page> {
+    fn take_new_sessions(
+        &mut self,
+        offset: u64,
+        limit: u64,
+        page: SessionList,
+    ) -> Option<WalkPage> {
         let SessionList {
             sessions,
             total,
             has_more,
             ..
         } = page;
-        let received = sessions.len() as u64;
-        let page_times: Vec<DateTime<Utc>> = sessions.iter().map(|s| s.created_at).collect();
-        // A page (nearly) filled by one run of equal timestamps: the next
-        // page overlaps on its last session, which must come back first.
-        let run_start = trailing_run_start(&page_times);
-        let tie_check_id = sessions
-            .last()
-            .filter(|_| sessions.len() >= 2 && run_start <= 1 && run_start + 1 < sessions.len())
-            .map(|last| last.session_id);
-        let last_passed = match (&self.frontier, sessions.last()) {
-            (Some(frontier), Some(last)) => frontier.passed(last),
-            _ => false,
+        let shape = PageShape::of(&sessions, self.frontier.as_ref());
+        let page = WalkPage {
+            sessions: self.admit(offset, sessions),
+            total,
+            has_more,
+            offset,
         };
+        self.tie_check = shape.tie_check;
+        let Some(overlap_offset) = offset.checked_add(shape.stride) else {
+            // Nothing can follow the largest offset.
+            self.done = true;
+            self.prefetcher.clear();
+            return (!page.sessions.is_empty()).then_some(page);
+        };
+        self.choose_next_offset(overlap_offset, limit, &shape, &page);
+        if !page.sessions.is_empty() || !shape.last_passed {
+            self.reset_search();
+        }
+        if self.done || self.reread_limit.is_some() {
+            self.prefetcher.clear();
+        } else {
+            self.prefetcher.plan(self.next_offset, shape.stride, total);
+        }
+
+        if page.sessions.is_empty() {
+            self.unproductive += 1;
+            return None;
+        }
+        self.unproductive = 0;
+        Some(page)
+    }
+
+    /// The sessions of a page (fetched at `offset`) that are not passed, up
+    /// to `max_items`; advances the frontier over them and counts them.
+    fn admit(&mut self, offset: u64, sessions: Vec<SessionInfo>) -> Vec<SessionInfo> {
         let remaining = self
             .query
             .max_items
             .map(|max| max.saturating_sub(self.yielded()));
-
         let mut fresh = Vec::new();
         let mut duplicates = 0;
         for (index, session) in sessions.into_iter().enumerate() {
@@ -434,25 +460,24 @@ impl Walker {
         if remaining.is_some_and(|remaining| fresh.len() as u64 >= remaining) {
             self.done = true;
         }
+        fresh
+    }
 
-        let stride = next_stride(&page_times);
-        self.tie_check = tie_check_id;
-        let Some(overlap_offset) = offset.checked_add(stride) else {
-            // Nothing can follow the largest offset.
-            self.done = true;
-            self.prefetcher.clear();
-            return (!fresh.is_empty()).then_some(Page {
-                sessions: fresh,
-                total,
-                has_more,
-                offset,
-            });
-        };
-        if received == 0 || !has_more {
+    /// Where the walk goes after `page`, whose last session is at
+    /// `overlap_offset`: on, on with the bisection, back to re-read a run of
+    /// ties, or nowhere.
+    fn choose_next_offset(
+        &mut self,
+        overlap_offset: u64,
+        limit: u64,
+        shape: &PageShape,
+        page: &WalkPage,
+    ) {
+        if shape.received == 0 || !page.has_more {
             self.done = true;
         } else if self.done {
             // max_items reached: nothing more to plan.
-        } else if fresh.is_empty() && last_passed && self.known_uncovered.is_some() {
+        } else if page.sessions.is_empty() && shape.last_passed && self.known_uncovered.is_some() {
             // The whole page lies before the frontier: keep bisecting.
             self.known_covered = Some(overlap_offset);
             self.next_offset = match self.known_uncovered {
@@ -461,7 +486,7 @@ impl Walker {
                 }
                 _ => overlap_offset,
             };
-        } else if let (Some(_), Some(frontier)) = (tie_check_id, &self.frontier)
+        } else if let (Some(_), Some(frontier)) = (shape.tie_check, &self.frontier)
             && limit < MAX_PAGE_SIZE
         {
             // The page is (nearly) one run of equal timestamps, whose order
@@ -473,28 +498,46 @@ impl Walker {
         } else {
             self.next_offset = overlap_offset;
         }
-        if !fresh.is_empty() || !last_passed {
-            self.known_covered = None;
-            self.known_uncovered = None;
-            self.step_back = 1;
-        }
-        if self.done || self.reread_limit.is_some() {
-            self.prefetcher.clear();
-        } else {
-            self.prefetcher.plan(self.next_offset, stride, total);
-        }
+    }
 
-        if fresh.is_empty() {
-            self.unproductive += 1;
-            return None;
+    /// Forgets the search for an offset that covers the frontier.
+    fn reset_search(&mut self) {
+        self.known_covered = None;
+        self.known_uncovered = None;
+        self.step_back = 1;
+    }
+}
+
+/// What the walk reads from a page before taking its sessions.
+struct PageShape {
+    received: u64,
+    /// How far the next page starts after this one ([`next_stride`]).
+    stride: u64,
+    /// Set when the page is (nearly) filled by one run of equal timestamps:
+    /// its last id, which the next page overlaps on and must start with.
+    tie_check: Option<Uuid>,
+    /// Whether the page's last session was passed before this page.
+    last_passed: bool,
+}
+
+impl PageShape {
+    fn of(sessions: &[SessionInfo], frontier: Option<&Frontier>) -> Self {
+        let times: Vec<DateTime<Utc>> = sessions.iter().map(|s| s.created_at).collect();
+        let run_start = trailing_run_start(&times);
+        let tie_check = sessions
+            .last()
+            .filter(|_| sessions.len() >= 2 && run_start <= 1 && run_start + 1 < sessions.len())
+            .map(|last| last.session_id);
+        let last_passed = match (frontier, sessions.last()) {
+            (Some(frontier), Some(last)) => frontier.passed(last),
+            _ => false,
+        };
+        Self {
+            received: sessions.len() as u64,
+            stride: next_stride(&times),
+            tie_check,
+            last_passed,
         }
-        self.unproductive = 0;
-        Some(Page {
-            sessions: fresh,
-            total,
-            has_more,
-            offset,
-        })
     }
 }
 
@@ -610,7 +653,7 @@ fn check_order(offset: u64, page: &SessionList) -> Result<(), Error> {
 /// The pages of a walk over a user's sessions, from
 /// [`ListSessions::pages`](crate::ListSessions::pages).
 ///
-/// Each [`Page`] holds the sessions the walk had not yielded before, in the
+/// Each [`WalkPage`] holds the sessions the walk had not yielded before, in the
 /// server's order (newest first). Every session that exists for the whole
 /// walk is yielded exactly once and none is yielded twice, whatever inserts,
 /// deletes and status changes happen meanwhile; sessions created or removed
@@ -618,7 +661,7 @@ fn check_order(offset: u64, page: &SessionList) -> Result<(), Error> {
 /// the client's [`RetryPolicy`](crate::RetryPolicy) without losing or
 /// repeating a session. The stream ends after its first error.
 pub struct SessionPages {
-    inner: BoxStream<'static, Result<Page, Error>>,
+    inner: BoxStream<'static, Result<WalkPage, Error>>,
     stats: Arc<Mutex<PagerStats>>,
 }
 
@@ -663,7 +706,7 @@ impl SessionPages {
 }
 
 impl Stream for SessionPages {
-    type Item = Result<Page, Error>;
+    type Item = Result<WalkPage, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.inner.poll_next_unpin(cx)

@@ -23,8 +23,8 @@ use crate::error::Error;
 ///     .max_retries(5)
 ///     .base_delay(Duration::from_millis(200))
 ///     .max_retry_after(Duration::from_secs(120));
-/// assert_eq!(patient.retries(), 5);
-/// assert_eq!(RetryPolicy::none().retries(), 0);
+/// assert_ne!(patient, RetryPolicy::default());
+/// assert_eq!(RetryPolicy::none(), RetryPolicy::default().max_retries(0));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -76,11 +76,6 @@ impl RetryPolicy {
     pub fn max_retry_after(mut self, wait: Duration) -> Self {
         self.max_retry_after = wait;
         self
-    }
-
-    /// The configured number of retries.
-    pub fn retries(&self) -> u32 {
-        self.max_retries
     }
 
     /// How long to wait before retry number `retry` (0-based) after

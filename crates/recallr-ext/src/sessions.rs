@@ -27,7 +27,7 @@ pub const MAX_USER_ID_LEN: usize = 4096;
 /// The longest metadata filter sent, in bytes of JSON, for the same reason.
 pub const MAX_METADATA_FILTER_LEN: usize = 8192;
 
-/// A List Sessions request, from [`User::sessions`](crate::User::sessions).
+/// A List Sessions request, from [`UserHandle::sessions`](crate::UserHandle::sessions).
 ///
 /// Arguments are checked before anything is sent; a bad one makes
 /// [`send`](Self::send) (or the first item of a stream) an

@@ -54,7 +54,7 @@ pub use server::{
     MAX_REQUEST_HEAD_BYTES, REQUEST_LOG_BYTES, REQUEST_LOG_LIMIT, RecordedRequest, StubConfig,
     StubServer,
 };
-pub use store::{Store, session, session_with_id};
+pub use store::{Store, session, session_with_id, timestamp};
 
 /// The API key the stub accepts unless configured otherwise. It starts
 /// with `rai_`, as the official SDK requires.

@@ -489,6 +489,24 @@ impl Store {
     }
 }
 
+/// A fixed instant, 2023-11-14T22:13:20Z (Unix time 1 700 000 000), plus
+/// `seconds`: reproducible `created_at` values for test data, larger being
+/// newer. Clamped to the range `DateTime` can hold.
+///
+/// ```
+/// let older = recallr_stub::timestamp(1);
+/// assert!(recallr_stub::timestamp(2) > older);
+/// assert_eq!(older.to_rfc3339(), "2023-11-14T22:13:21+00:00");
+/// ```
+pub fn timestamp(seconds: i64) -> DateTime<Utc> {
+    let clamped = if seconds < 0 {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    };
+    DateTime::from_timestamp(1_700_000_000_i64.saturating_add(seconds), 0).unwrap_or(clamped)
+}
+
 /// A session with a random (v4) `session_id`. For reproducible data use
 /// [`session_with_id`].
 ///
@@ -530,16 +548,12 @@ pub fn session_with_id(
 
 #[cfg(test)]
 mod tests {
+    use super::timestamp as at;
     use super::*;
-    use chrono::TimeZone;
 
     #[test]
     fn optional_and_unknown_fields_are_served_back() {
-        let at = Utc
-            .with_ymd_and_hms(2026, 11, 1, 10, 0, 0)
-            .single()
-            .expect("a valid time");
-        let mut info = session(at, SessionStatus::Pending, serde_json::json!({}));
+        let mut info = session(at(0), SessionStatus::Pending, serde_json::json!({}));
         info.session_summary = Some("a summary".to_string());
         info.extra.insert("plan".to_string(), Value::from("pro"));
         let served = Record::from_info(info.clone()).to_info();
@@ -549,12 +563,6 @@ mod tests {
             serde_json::to_value(&served).ok(),
             serde_json::to_value(&info).ok()
         );
-    }
-
-    fn at(seconds: i64) -> DateTime<Utc> {
-        Utc.timestamp_opt(1_700_000_000 + seconds, 0)
-            .single()
-            .unwrap_or_default()
     }
 
     fn ids(store: &Store, user: &str) -> Vec<u128> {

@@ -1,8 +1,8 @@
 //! The generated types decode what the vendor documents, and stay usable
 //! when the vendor adds statuses or fields.
 
+use crate::common::vendor_sample_response;
 use recallr_api::types::{ErrorDetail, HttpValidationError, SessionList, SessionStatus};
-use recallr_tests::vendor_sample_response;
 use serde_json::json;
 
 fn decode(value: serde_json::Value) -> SessionList {

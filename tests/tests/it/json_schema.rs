@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::common::committed_spec;
 use openapiv3::{ReferenceOr, SchemaKind, Type};
-use recallr_tests::committed_spec;
 use schemars::schema::{RootSchema, Schema, SchemaObject};
 
 fn derived_object(root: &RootSchema, name: &str) -> SchemaObject {

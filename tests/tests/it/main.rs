@@ -1,6 +1,7 @@
 //! The workspace's cross-crate tests, in one test binary (one link of the
 //! whole dependency tree instead of one per file).
 
+mod common;
 mod decoding;
 mod drift;
 mod forward_compat;

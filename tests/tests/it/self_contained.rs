@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use recallr_tests::workspace_root;
+use xtask::paths::workspace_root;
 
 /// Directories that are build output or local tool state, not project files.
 const SKIPPED_DIRS: &[&str] = &["target", ".git", "node_modules", "__pycache__"];

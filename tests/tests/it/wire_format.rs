@@ -1,9 +1,9 @@
 //! What the generated client puts on the wire, as `recallr-stub` on
 //! loopback records it.
 
+use crate::common::vendor_sample_response;
 use recallr_api::types::{SessionInfo, SessionStatus};
 use recallr_stub::{DEFAULT_API_KEY, DEFAULT_PROJECT_ID, Store, StubConfig, StubServer};
-use recallr_tests::vendor_sample_response;
 use reqwest::header::{HeaderMap, HeaderValue};
 
 const ODD_USER: &str = "a/b?c#d";

@@ -100,7 +100,7 @@ pub fn downgrade(document: &mut Value) -> Result<(), String> {
         }
     }
     if let Some(components) = root.get_mut("components").and_then(Value::as_object_mut) {
-        components.remove("pathItems");
+        components.remove(crate::spec::PATH_ITEMS_SECTION);
         for_each_entry(components, "schemas", "/components", |value, pointer| {
             schema(value, pointer, Place::Component)
         })?;

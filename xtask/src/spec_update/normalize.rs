@@ -79,17 +79,8 @@ const PARAMETER: &[&str] = &[
 const REQUEST_BODY: &[&str] = &["$ref", "description", "required", "content"];
 const RESPONSE: &[&str] = &["$ref", "description", "headers", "content", "links"];
 const MEDIA_TYPE: &[&str] = &["schema", "example", "examples", "encoding"];
-const COMPONENTS: &[&str] = &[
-    "schemas",
-    "responses",
-    "parameters",
-    "examples",
-    "requestBodies",
-    "headers",
-    "securitySchemes",
-    "links",
-    "callbacks",
-];
+// Normalizing follows the 3.0 conversion.
+const COMPONENTS: &[&str] = crate::spec::COMPONENT_SECTIONS_3_0;
 const SECURITY_SCHEME: &[&str] = &[
     "$ref",
     "type",

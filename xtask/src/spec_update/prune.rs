@@ -13,19 +13,10 @@ use crate::json_pointer;
 
 use crate::spec::OPERATION_METHODS as METHODS;
 
-/// The component sections whose entries are kept only when reached.
-const SECTIONS: [&str; 10] = [
-    "schemas",
-    "responses",
-    "parameters",
-    "examples",
-    "requestBodies",
-    "headers",
-    "securitySchemes",
-    "links",
-    "callbacks",
-    "pathItems",
-];
+/// The component sections whose entries are kept only when reached: all
+/// of them, 3.1's `pathItems` included, since pruning precedes the 3.0
+/// conversion.
+const SECTIONS: &[&str] = crate::spec::COMPONENT_SECTIONS;
 
 /// Removes every operation not in `keep` (resolved by
 /// [`super::select::resolve`]), then every component nothing kept refers to.
@@ -106,7 +97,7 @@ pub fn prune(document: &mut Value, keep: &[OperationKey]) -> Result<(), String> 
     }
 
     if let Some(components) = root.get_mut("components").and_then(Value::as_object_mut) {
-        for section in SECTIONS {
+        for &section in SECTIONS {
             let Some(entries) = components.get_mut(section).and_then(Value::as_object_mut) else {
                 continue;
             };

@@ -1,7 +1,5 @@
 //! Configuration: every mistake is a clear error before anything is sent.
 
-mod common;
-
 use std::collections::HashMap;
 use std::time::Duration;
 

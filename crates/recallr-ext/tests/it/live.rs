@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! RECALLR_API_KEY=rai_... RECALLR_PROJECT_ID=... RECALLR_TEST_USER=... \
-//!     cargo test -p recallr-ext --test live -- --ignored
+//!     cargo test -p recallr-ext --test it live:: -- --ignored
 //! ```
 
 use std::collections::HashSet;

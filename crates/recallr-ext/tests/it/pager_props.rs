@@ -5,12 +5,10 @@
 //! that exists (and matches the filter) for the whole walk is yielded
 //! exactly once; yielded sessions are in the server's order.
 
-mod common;
-
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use common::{USER, client, session, start};
+use crate::common::{USER, client, session, start};
 use futures::StreamExt;
 use proptest::prelude::*;
 use recallr_ext::SessionStatus;
@@ -177,7 +175,16 @@ fn run(scenario: Scenario) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    // Past failures live beside this file, in `pager_props.proptest-regressions`:
+    // proptest's default would look in `tests/proptest-regressions/`, since
+    // `tests/it/` holds a `main.rs`.
+    #![proptest_config(ProptestConfig {
+        cases: 64,
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+        )),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn the_pager_yields_every_stable_session_exactly_once(scenario in scenario()) {

@@ -1,12 +1,10 @@
 //! Retries: what is retried, how `Retry-After` is honoured, and that a
 //! retry inside a stream neither loses nor repeats a session.
 
-mod common;
-
 use std::collections::HashSet;
 use std::time::{Duration, SystemTime};
 
-use common::{USER, builder, quick_retries, start, store_with};
+use crate::common::{USER, builder, quick_retries, start, store_with};
 use futures::TryStreamExt;
 use recallr_ext::{Error, RetryPolicy};
 use recallr_stub::{Fault, FaultConfig, RetryAfter};
@@ -172,7 +170,7 @@ async fn a_stream_survives_random_faults_without_losing_or_repeating_a_session()
 async fn a_503_retry_after_is_honoured_like_a_429s() {
     let server = start(store_with(3)).await;
     let unavailable = |seconds: &str| {
-        common::raw(
+        crate::common::raw(
             503,
             &[
                 ("retry-after", seconds),
@@ -231,7 +229,7 @@ async fn transport_errors_keep_their_cause() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
     let addr = listener.local_addr().expect("an address");
     drop(listener);
-    let error = common::hostile_client(&format!("http://{addr}"), 0)
+    let error = crate::common::hostile_client(&format!("http://{addr}"), 0)
         .user(USER)
         .sessions()
         .send()

@@ -1,11 +1,9 @@
 //! The library's data side: loading seed data (and its errors), generated
 //! data, and a million sessions for one user.
 
-mod common;
-
 use std::path::Path;
 
-use common::{get, sessions_path, start};
+use crate::common::{get, sessions_path, start};
 use recallr_stub::{SessionStatus, Store, StubError};
 use serde_json::json;
 

@@ -12,7 +12,7 @@
 //! }
 //! ```
 //!
-//! `UPDATE_EXPECT=1 cargo test -p xtask --test spec_diff_rules` rewrites
+//! `UPDATE_EXPECT=1 cargo test -p xtask --test it spec_diff_rules` rewrites
 //! `expect` from what the diff reports.
 
 use std::path::{Path, PathBuf};

@@ -1,12 +1,10 @@
 //! The pager over a list that changes between page fetches.
 
-mod common;
-
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::{USER, client, session, start, store_with};
+use crate::common::{USER, client, session, start, store_with};
 use futures::{StreamExt, TryStreamExt};
 use recallr_ext::{Error, PagerStats, SessionInfo, SessionStatus};
 use recallr_stub::{Store, StubServer};
@@ -343,7 +341,7 @@ async fn a_list_that_grows_faster_than_it_is_read_fails_instead_of_looping() {
                 ..
             },
         ) => {
-            assert_eq!(pages, recallr_ext::MAX_UNPRODUCTIVE_FETCHES);
+            assert_eq!(pages, crate::common::MAX_UNPRODUCTIVE_FETCHES);
             assert!(total_changed);
             assert!(error.to_string().contains("changing faster"), "{error}");
         }

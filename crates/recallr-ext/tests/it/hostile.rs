@@ -1,16 +1,14 @@
 //! Servers that break the rules, on loopback: redirects, pages out of
 //! order, ties reshuffled on every request, the largest offset.
 
-mod common;
-
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::common::{USER, client, hostile_client, page_json, serve, session, start, store_with};
 use axum::extract::Query;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use common::{USER, client, hostile_client, page_json, serve, session, start, store_with};
 use futures::{StreamExt, TryStreamExt};
 use rand::seq::SliceRandom;
 use recallr_ext::{Error, SessionInfo, SessionStatus};

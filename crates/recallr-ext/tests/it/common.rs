@@ -1,15 +1,20 @@
 //! Shared setup: a `recallr-stub` on loopback and a client pointed at it.
 
-#![allow(dead_code)] // each test binary uses a different part of this
-
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
 use recallr_ext::{Recallr, RecallrBuilder, RetryPolicy, SessionInfo, SessionStatus};
 use recallr_stub::{Store, StubConfig, StubServer};
 use uuid::Uuid;
 
 pub const USER: &str = "user-1";
+
+/// The documented bound on [`recallr_ext::Error::Decode`]'s snippet, in
+/// characters.
+pub const SNIPPET_LEN: usize = 200;
+
+/// The documented number of fetches in a row that add nothing before
+/// [`recallr_ext::Error::NoProgress`].
+pub const MAX_UNPRODUCTIVE_FETCHES: u32 = 64;
 
 /// A retry policy with tiny waits, so retry tests stay fast.
 pub fn quick_retries(retries: u32) -> RetryPolicy {
@@ -50,18 +55,11 @@ pub fn client(server: &StubServer) -> Recallr {
     builder(server).build().expect("a valid configuration")
 }
 
-/// A timestamp `seconds` after a fixed epoch: larger is newer.
-pub fn at(seconds: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(1_700_000_000 + seconds, 0)
-        .single()
-        .expect("an in-range timestamp")
-}
-
 /// A session with a deterministic id derived from `n`.
 pub fn session(n: u128, created: i64, status: SessionStatus) -> SessionInfo {
     recallr_stub::session_with_id(
         Uuid::from_u128(n + 1),
-        at(created),
+        recallr_stub::timestamp(created),
         status,
         serde_json::json!({"n": n as u64}),
     )

@@ -25,8 +25,7 @@ impl Stub {
         for n in 0..COUNT {
             let status = SessionStatus::KNOWN[(n % 5) as usize].clone();
             let topic = if n % 2 == 0 { "billing" } else { "support" };
-            let created = chrono::DateTime::from_timestamp(1_700_000_000 + n as i64, 0)
-                .expect("an in-range timestamp");
+            let created = recallr_stub::timestamp(n as i64);
             store.insert(
                 USER,
                 recallr_stub::session_with_id(
@@ -121,14 +120,10 @@ fn ndjson_is_the_default_off_a_terminal() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     let sessions = ndjson(&output);
     assert_eq!(sessions.len(), 10, "the API's default page");
-    let first: serde_json::Value =
-        serde_json::from_str(stdout(&output).lines().next().unwrap_or_default()).expect("JSON");
-    let mut keys: Vec<&str> = first
-        .as_object()
-        .expect("an object")
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let first: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(stdout(&output).lines().next().unwrap_or_default())
+            .expect("a JSON object");
+    let mut keys: Vec<&String> = first.keys().collect();
     keys.sort_unstable();
     assert_eq!(keys, ["created_at", "metadata", "session_id", "status"]);
     assert!(stderr(&output).is_empty(), "no progress off a terminal");

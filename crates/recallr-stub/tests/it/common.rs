@@ -1,7 +1,5 @@
 //! Shared setup: a stub on loopback with known data, and a small client.
-#![allow(dead_code)] // each test file uses a different part
 
-use chrono::{DateTime, TimeZone, Utc};
 use recallr_stub::{
     DEFAULT_API_KEY, DEFAULT_PROJECT_ID, SessionStatus, Store, StubConfig, StubServer,
 };
@@ -11,11 +9,7 @@ use uuid::Uuid;
 pub const USER: &str = "user-1";
 
 /// `seconds` after a fixed instant: larger is newer.
-pub fn at(seconds: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(1_700_000_000 + seconds, 0)
-        .single()
-        .expect("an in-range timestamp")
-}
+pub use recallr_stub::timestamp as at;
 
 /// Session `n` of the known data: id n+1, created at second n / 2 (so
 /// pairs tie), status cycling through the five, metadata
@@ -116,6 +110,18 @@ pub fn sessions_path(user: &str, query: &str) -> String {
     } else {
         format!("/api/v1/users/{encoded}/sessions?{query}")
     }
+}
+
+/// The keys of a JSON object, sorted.
+pub fn keys(object: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = object
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
 }
 
 /// The `n` values of a page, in order.

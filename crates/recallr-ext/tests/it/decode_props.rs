@@ -1,9 +1,7 @@
 //! Whatever bytes a server answers with, the client returns a value or an
 //! error: it never panics.
 
-mod common;
-
-use common::{USER, builder, raw, start, store_with};
+use crate::common::{USER, builder, raw, start, store_with};
 use proptest::prelude::*;
 use recallr_ext::{Error, RetryPolicy};
 
@@ -44,7 +42,7 @@ fn arbitrary_bodies_never_panic() {
         match result {
             Ok(page) => prop_assert!(page.sessions.len() <= 1),
             Err(Error::Decode { snippet, .. }) => {
-                prop_assert!(snippet.chars().count() <= recallr_ext::SNIPPET_LEN)
+                prop_assert!(snippet.chars().count() <= crate::common::SNIPPET_LEN)
             }
             Err(other) => prop_assert!(false, "a 200 body gave {other:?}"),
         }

@@ -5,14 +5,10 @@
 //! no unrelated rule fires with it. `UPDATE_EXPECT=1` rewrites the expected
 //! reports instead of failing on them.
 
-// Each test binary uses part of the shared fixture module.
-#[allow(dead_code)]
-mod spec_diff_fixture;
-
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use spec_diff_fixture::Entry;
+use crate::spec_diff_fixture::Entry;
 use xtask::spec::Spec;
 use xtask::spec_diff::{self, Change, Reach, Rule, report};
 
@@ -40,8 +36,8 @@ fn updating() -> bool {
 #[test]
 fn every_fixture_reports_exactly_its_rule() {
     let mut failures = Vec::new();
-    for name in spec_diff_fixture::rules() {
-        let mut fixture = spec_diff_fixture::load(&name);
+    for name in crate::spec_diff_fixture::rules() {
+        let mut fixture = crate::spec_diff_fixture::load(&name);
         let (old, new) = fixture.documents();
         let (old, new) = (spec(&name, "old", &old), spec(&name, "new", &new));
         let changes = spec_diff::diff(&old, &new).unwrap_or_else(|err| panic!("{name}: {err}"));
@@ -96,7 +92,7 @@ fn every_fixture_reports_exactly_its_rule() {
 #[test]
 fn every_rule_has_a_fixture_and_every_fixture_is_a_rule() {
     let rules: BTreeSet<String> = Rule::ALL.iter().map(|rule| rule.id().to_string()).collect();
-    let fixtures: BTreeSet<String> = spec_diff_fixture::rules().into_iter().collect();
+    let fixtures: BTreeSet<String> = crate::spec_diff_fixture::rules().into_iter().collect();
     assert_eq!(rules, fixtures);
 }
 
@@ -107,8 +103,8 @@ fn a_document_compared_with_itself_has_no_changes() {
         spec_diff::diff_files(&committed, &committed).ok(),
         Some(vec![])
     );
-    for name in spec_diff_fixture::rules() {
-        let (old, new) = spec_diff_fixture::load(&name).documents();
+    for name in crate::spec_diff_fixture::rules() {
+        let (old, new) = crate::spec_diff_fixture::load(&name).documents();
         for (side, document) in [("old", old), ("new", new)] {
             let document = spec(&name, side, &document);
             assert_eq!(

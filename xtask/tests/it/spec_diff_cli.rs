@@ -4,10 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-// Each test binary uses part of the shared fixture module.
-#[allow(dead_code)]
-mod spec_diff_fixture;
-
 /// The old and the new document of `rule`'s fixture, as files in a temp dir
 /// that lives as long as the value.
 struct Documents {
@@ -18,7 +14,7 @@ struct Documents {
 
 fn documents(rule: &str) -> Documents {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let (old, new) = spec_diff_fixture::load(rule).write_documents(dir.path());
+    let (old, new) = crate::spec_diff_fixture::load(rule).write_documents(dir.path());
     Documents {
         _dir: dir,
         old,

@@ -1,13 +1,11 @@
 //! Each fault kind over real HTTP, pushed and random. No test here looks
 //! at the clock: delays are checked through a client's timeout.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use common::{USER, get, get_with, known_store, sessions_path, start};
+use crate::common::{USER, get, get_with, known_store, sessions_path, start};
 use recallr_stub::{
     DEFAULT_API_KEY, DEFAULT_PROJECT_ID, Fault, FaultConfig, RetryAfter, SessionStatus, StubServer,
 };
@@ -157,7 +155,7 @@ async fn a_closed_connection_gets_no_response_at_all() {
     assert_eq!(server.request_count(), 1, "the request did arrive");
 
     server.push_faults([Fault::CloseConnection]);
-    let error = common::client()
+    let error = crate::common::client()
         .get(format!("{}{}", server.base_url(), sessions_path(USER, "")))
         .send()
         .await
@@ -184,7 +182,7 @@ async fn a_truncated_body_promises_more_than_it_sends() {
 
     // The same through an HTTP client: the status arrives, the body fails.
     server.push_faults([Fault::TruncateBody]);
-    let response = common::client()
+    let response = crate::common::client()
         .get(format!("{}{}", server.base_url(), sessions_path(USER, "")))
         .header("X-Recallr-Api-Key", DEFAULT_API_KEY)
         .header("X-Recallr-Project-Id", DEFAULT_PROJECT_ID)
@@ -225,7 +223,7 @@ async fn an_unknown_status_replaces_the_first_sessions_status() {
     let answer = get(&server, &sessions_path(USER, "")).await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.body["sessions"][0]["status"], "archived");
-    let page = common::page(&answer.body);
+    let page = crate::common::page(&answer.body);
     assert_eq!(
         page.sessions[0].status,
         Some(SessionStatus::from("archived"))
@@ -251,13 +249,13 @@ async fn extra_fields_appear_in_sessions_and_the_page() {
     server.push_faults([Fault::ExtraFields]);
     let answer = get(&server, &sessions_path(USER, "")).await;
     assert_eq!(answer.status, 200);
-    let page = common::page(&answer.body);
+    let page = crate::common::page(&answer.body);
     assert!(!page.extra.is_empty(), "{}", answer.body);
     assert!(page.sessions.iter().all(|s| !s.extra.is_empty()));
     assert_eq!(page.total, 5, "the known fields are intact");
     let answer = get(&server, &sessions_path(USER, "")).await;
     assert!(
-        common::page(&answer.body).extra.is_empty(),
+        crate::common::page(&answer.body).extra.is_empty(),
         "one request only"
     );
 }

@@ -1,10 +1,8 @@
 //! Every error kind, through the public API, against real HTTP on loopback.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{USER, builder, client, first_page, quick_retries, raw, start, store_with};
+use crate::common::{USER, builder, client, first_page, quick_retries, raw, start, store_with};
 use recallr_ext::{Error, RetryPolicy, SessionStatus};
 use recallr_stub::{Fault, RetryAfter};
 
@@ -188,7 +186,7 @@ async fn a_malformed_body_is_a_decode_error_with_a_bounded_snippet() {
     };
     assert!(!truncated);
     assert!(snippet.starts_with(r#"{"sessions""#), "{snippet}");
-    assert!(snippet.chars().count() <= recallr_ext::SNIPPET_LEN);
+    assert!(snippet.chars().count() <= crate::common::SNIPPET_LEN);
     assert!(!error.is_retryable());
 }
 

@@ -1,9 +1,7 @@
 //! The sessions route over real HTTP: auth, users, validation, filters,
 //! order, pages, the response shape, and the request log and hook.
 
-mod common;
-
-use common::{USER, at, get, get_with, known_store, ns, page, sessions_path, start};
+use crate::common::{USER, at, get, get_with, keys, known_store, ns, page, sessions_path, start};
 use recallr_stub::{DEFAULT_API_KEY, DEFAULT_PROJECT_ID, SessionStatus, Store, session_with_id};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -151,7 +149,7 @@ async fn other_paths_and_methods_get_fastapis_bodies() {
         (answer.status, answer.body),
         (404, json!({"detail": "Not Found"}))
     );
-    let response = common::client()
+    let response = crate::common::client()
         .post(format!("{}{}", server.base_url(), sessions_path(USER, "")))
         .send()
         .await
@@ -493,19 +491,12 @@ async fn the_page_is_exactly_the_specs_session_list() {
     let server = start(known_store(3)).await;
     let answer = get(&server, &sessions_path(USER, "")).await;
     assert_eq!(answer.headers["content-type"], "application/json");
-    let object = answer.body.as_object().expect("an object");
-    let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
-    keys.sort_unstable();
-    assert_eq!(keys, ["has_more", "sessions", "total"]);
+    assert_eq!(keys(&answer.body), ["has_more", "sessions", "total"]);
     for session in answer.body["sessions"].as_array().expect("sessions") {
-        let mut keys: Vec<&str> = session
-            .as_object()
-            .expect("an object")
-            .keys()
-            .map(String::as_str)
-            .collect();
-        keys.sort_unstable();
-        assert_eq!(keys, ["created_at", "metadata", "session_id", "status"]);
+        assert_eq!(
+            keys(session),
+            ["created_at", "metadata", "session_id", "status"]
+        );
         let created = session["created_at"].as_str().expect("a string");
         chrono::DateTime::parse_from_rfc3339(created).expect("RFC 3339");
         assert!(created.ends_with('Z'), "{created}");
@@ -571,7 +562,7 @@ async fn the_hook_runs_before_each_answer_and_can_change_the_store() {
         }
         // Request 1 sees a new newest session; request 2 one fewer.
         match index {
-            1 => store.insert(USER, common::known_session(100)),
+            1 => store.insert(USER, crate::common::known_session(100)),
             2 => {
                 store.delete(USER, Uuid::from_u128(101));
                 store.delete(USER, Uuid::from_u128(10));

@@ -1,9 +1,6 @@
 //! Bad inputs end with one `error:` line and a non-zero exit, before any
 //! measuring starts. No test here measures anything.
 
-// The runner is Linux-only (see the crate docs).
-#![cfg(target_os = "linux")]
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

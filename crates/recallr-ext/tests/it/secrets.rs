@@ -1,12 +1,10 @@
 //! The API key never appears in Debug, Display, errors or tracing output.
 
-mod common;
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use crate::common::{USER, builder, first_page, quick_retries, raw, serve, start, store_with};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use common::{USER, builder, first_page, quick_retries, raw, serve, start, store_with};
 use futures::TryStreamExt;
 use recallr_stub::Fault;
 use tracing_subscriber::fmt::format::FmtSpan;
@@ -129,7 +127,7 @@ async fn echo_server() -> String {
                 // The key straddles the 200th character.
                 format!(
                     "{}{key} and more",
-                    "x".repeat(recallr_ext::SNIPPET_LEN - 16)
+                    "x".repeat(crate::common::SNIPPET_LEN - 16)
                 )
             } else {
                 // A structured detail is shown as JSON: the key JSON-escaped.

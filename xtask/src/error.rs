@@ -127,4 +127,18 @@ pub enum XtaskError {
         /// Which files could not be restored, and why.
         details: String,
     },
+    /// The Rust-level judgement of an update could not be made.
+    #[error("cannot judge the Rust API change: {message}")]
+    Judge {
+        /// What failed, and what to do about it.
+        message: String,
+    },
+    /// A manifest, lock file or changelog cannot be updated for a release.
+    #[error("{}: {message}", path.display())]
+    Release {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
 }

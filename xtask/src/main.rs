@@ -27,7 +27,8 @@ use xtask::codegen::{Freshness, Written};
 use xtask::paths;
 use xtask::paths::Workspace;
 use xtask::spec_diff::{self, Class, report};
-use xtask::spec_update::{self, Options};
+use xtask::spec_update::semver::{self, Judge, Level};
+use xtask::spec_update::{self, Options, release, summary};
 
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", about = "Tooling for the recallr-rs workspace")]
@@ -102,6 +103,15 @@ enum SpecCommand {
         /// The workspace to update.
         #[arg(long, value_name = "DIR", default_value_os_t = paths::workspace_root())]
         root: PathBuf,
+        /// Judge the Rust API change from the spec diff and the generated
+        /// item names alone, without cargo-semver-checks (fast; builds
+        /// nothing).
+        #[arg(long)]
+        no_semver_checks: bool,
+        /// Also write the pull request for the update into DIR: `title`,
+        /// `label` and `body.md` (the report), for the spec-sync workflow.
+        #[arg(long, value_name = "DIR")]
+        pr_summary: Option<PathBuf>,
     },
 }
 
@@ -151,6 +161,8 @@ fn main() -> ExitCode {
                     dry_run,
                     timeout,
                     root,
+                    no_semver_checks,
+                    pr_summary,
                 },
         } => {
             let options = Options {
@@ -158,7 +170,17 @@ fn main() -> ExitCode {
                 keep,
                 timeout: Duration::from_secs(timeout),
             };
-            spec_update(&options, &Workspace::at(root), dry_run)
+            let judge = if no_semver_checks {
+                Judge::SpecDiff
+            } else {
+                Judge::Auto
+            };
+            let run = UpdateRun {
+                dry_run,
+                judge,
+                pr_summary,
+            };
+            spec_update(&options, &Workspace::at(root), &run)
         }
     };
     stdout::finish(code)
@@ -186,10 +208,41 @@ fn spec_diff(old: &Path, new: &Path, format: Format, fail_on: Option<FailOn>) ->
     }
 }
 
-fn spec_update(options: &Options, workspace: &Workspace, dry_run: bool) -> ExitCode {
-    if !dry_run && let Err(code) = repair(workspace) {
+/// How `spec update` runs, beyond what it imports.
+struct UpdateRun {
+    dry_run: bool,
+    judge: Judge,
+    pr_summary: Option<PathBuf>,
+}
+
+/// The report, printed as it grows and kept for the pull request body.
+#[derive(Default)]
+struct Report(String);
+
+impl Report {
+    fn line(&mut self, text: impl std::fmt::Display) {
+        let text = format!("{text}\n");
+        print!("{text}");
+        self.0.push_str(&text);
+    }
+
+    fn text(&mut self, text: &str) {
+        print!("{text}");
+        self.0.push_str(text);
+    }
+}
+
+fn spec_update(options: &Options, workspace: &Workspace, run: &UpdateRun) -> ExitCode {
+    if !run.dry_run
+        && let Err(code) = repair(workspace)
+    {
         return code;
     }
+    let trouble = |err: &dyn std::fmt::Display| {
+        eprintln!("error: {err}");
+        eprintln!("nothing was changed");
+        ExitCode::from(TROUBLE)
+    };
     let plan = match spec_update::plan(options, workspace) {
         Ok(plan) => plan,
         Err(err) => {
@@ -197,32 +250,78 @@ fn spec_update(options: &Options, workspace: &Workspace, dry_run: bool) -> ExitC
             return ExitCode::from(TROUBLE);
         }
     };
+    let mut report = Report::default();
     let kept: Vec<String> = plan.operations.iter().map(ToString::to_string).collect();
-    println!("{} (kept: {}):", plan.source, kept.join(", "));
+    report.line(format_args!("{} (kept: {}):", plan.source, kept.join(", ")));
+    let mut level = Level::None;
+    let mut bumps = Vec::new();
     if plan.unchanged {
-        println!(
-            "no change: the upstream document, the kept operations, the spec and the client are as committed; nothing written"
+        report.line(
+            "no change: the upstream document, the kept operations, the spec and the client are as committed; nothing written",
         );
-        return ExitCode::SUCCESS;
-    }
-    print!("{}", report::text(&plan.changes));
-    if dry_run {
-        println!("dry run: nothing written");
-        return ExitCode::SUCCESS;
-    }
-    match spec_update::apply(&plan, workspace, &[]) {
-        Ok(written) => {
-            for file in written {
-                println!("wrote {}", file.display());
+    } else {
+        report.text(&report::text(&plan.changes));
+        if run.judge == Judge::Auto
+            && plan.previous_generated.as_deref() != Some(&plan.generated_text)
+        {
+            eprintln!(
+                "judging the Rust API change with cargo-semver-checks (about a minute per crate)..."
+            );
+        }
+        let judgement = match semver::judge(&plan, workspace, &run.judge) {
+            Ok(judgement) => judgement,
+            Err(err) => return trouble(&err),
+        };
+        report.text(&judgement.describe());
+        level = judgement.level();
+        let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        let release =
+            match release::prepare(workspace, &judgement, &plan.changes, &plan.source, &date) {
+                Ok(release) => release,
+                Err(err) => return trouble(&err),
+            };
+        let extra = match &release {
+            None => {
+                report.line(format_args!(
+                    "{} is not a Cargo workspace: no version bumped, no changelog entry",
+                    workspace.root.display()
+                ));
+                Vec::new()
             }
-            ExitCode::SUCCESS
-        }
-        Err(err) => {
-            eprintln!("error: {err}");
-            eprintln!("nothing was changed");
-            ExitCode::from(TROUBLE)
+            Some(release) => {
+                for bump in &release.bumps {
+                    report.line(format_args!(
+                        "bump {} {} -> {}",
+                        bump.name, bump.from, bump.to
+                    ));
+                }
+                bumps = release.bumps.clone();
+                release.files.clone()
+            }
+        };
+        if run.dry_run {
+            report.line("dry run: nothing written");
+        } else {
+            match spec_update::apply(&plan, workspace, &extra) {
+                Ok(written) => {
+                    for file in written {
+                        report.line(format_args!("wrote {}", file.display()));
+                    }
+                }
+                Err(err) => return trouble(&err),
+            }
         }
     }
+    // The report's last line, always exactly one.
+    report.line(format_args!("semver: {level}"));
+    if let Some(dir) = &run.pr_summary {
+        let summary = summary::pr_summary(level, &bumps, &report.0);
+        if let Err(err) = summary.write(dir) {
+            eprintln!("error: {err}");
+            return ExitCode::from(TROUBLE);
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 /// Finishes or discards what an interrupted run left, saying so.

@@ -13,7 +13,10 @@ pub mod fetch;
 pub mod normalize;
 pub mod provenance;
 pub mod prune;
+pub mod release;
 pub mod select;
+pub mod semver;
+pub mod summary;
 
 use std::path::Path;
 use std::time::Duration;
@@ -67,6 +70,8 @@ pub struct Plan {
     pub previous_spec: Spec,
     /// The generated client's text, as `cargo xtask codegen` writes it.
     pub generated_text: String,
+    /// The generated client before the update, if there was one.
+    pub previous_generated: Option<String>,
 }
 
 /// Imports `options.from` and prepares every file, writing nothing.
@@ -119,11 +124,11 @@ pub fn plan(options: &Options, workspace: &Workspace) -> Result<Plan, XtaskError
         .ok()
         .map(|provenance| provenance.operations);
     let kept: Vec<String> = operations.iter().map(ToString::to_string).collect();
+    let previous_generated = crate::codegen::read_if_exists(&workspace.generated())?;
     let unchanged = previous_upstream.as_ref() == Some(&upstream)
         && previous_operations.as_ref() == Some(&kept)
         && previous_spec.text == derived.spec.text
-        && crate::codegen::read_if_exists(&workspace.generated())?.as_deref()
-            == Some(derived.generated.as_str());
+        && previous_generated.as_deref() == Some(derived.generated.as_str());
 
     let provenance_text = Provenance {
         source: label.clone(),
@@ -152,6 +157,7 @@ pub fn plan(options: &Options, workspace: &Workspace) -> Result<Plan, XtaskError
         spec: derived.spec,
         previous_spec,
         generated_text: derived.generated,
+        previous_generated,
     })
 }
 

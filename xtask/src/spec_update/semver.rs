@@ -4,9 +4,11 @@
 //! on the wire but could break a Rust user. So the judge of record is
 //! cargo-semver-checks, run on the crates as the update would leave them
 //! (a temporary copy of the workspace with the new files) against the
-//! workspace as it is (the baseline). Where the tool is missing, or there is
-//! no Cargo workspace to build, the judgement comes from the spec diff and
-//! the generated item names instead, and says so.
+//! workspace as it is (the baseline), raised to the spec diff's judgement
+//! where that is stricter (cargo-semver-checks does not compare field or
+//! argument types). Where the tool is missing, or there is no Cargo
+//! workspace to build, the judgement comes from the spec diff and the
+//! generated item names alone, and says so.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -149,12 +151,22 @@ pub fn judge(plan: &Plan, workspace: &Workspace, how: &Judge) -> Result<Judgemen
     let tool = find_tool().map_err(|message| XtaskError::Judge { message })?;
     let copy = updated_copy(plan, workspace)?;
     let target = target_dir(workspace);
+    // cargo-semver-checks has no lint for a changed field or argument type
+    // (`Map` to `Value`, say), which the spec diff does see: the stricter
+    // of the two judges.
+    let from_spec = fallback(plan)?;
     let mut crates = released(Level::None, "");
     for name in CHECKED {
         let outcome = run_check(&tool, copy.path(), &workspace.root, &target, name)?;
         if let Some(slot) = crates.iter_mut().find(|krate| krate.name == *name) {
             slot.level = outcome.level(true);
             slot.reason = outcome.reason();
+            if *name == "recallr-api" && from_spec > slot.level {
+                slot.level = from_spec;
+                slot.reason.push_str(&format!(
+                    "; but {from_spec} by the spec diff, which sees changed types"
+                ));
+            }
         }
     }
     Ok(Judgement {
@@ -508,9 +520,9 @@ fn run_check(
         ),
     };
     let outcome = parse_outcome(name, &text).map_err(failed)?;
-    // It exits 0 when no release is required and 1 when one is.
-    match (outcome.required, output.status.code()) {
-        (Required::Nothing, Some(0)) | (Required::Major | Required::Minor, Some(1)) => Ok(outcome),
+    // It succeeds when no release is required and fails when one is.
+    match (outcome.required, output.status.success()) {
+        (Required::Nothing, true) | (Required::Major | Required::Minor, false) => Ok(outcome),
         _ => Err(failed(
             "its exit status does not match its summary".to_string(),
         )),

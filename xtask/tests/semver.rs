@@ -1,0 +1,472 @@
+//! What `cargo xtask spec update` judges an upstream change to cost a Rust
+//! user, and the release it makes of it, on copies of the vendor's document.
+//!
+//! The table of expected judgements runs in process with the fallback judge
+//! (the spec diff and the generated item names), which builds nothing; the
+//! version bumps, the changelog and the pull request summary run the binary
+//! with `--no-semver-checks` on a copy holding the manifests. One test runs
+//! cargo-semver-checks itself on a full copy of the workspace: it is skipped,
+//! saying so, where the tool is not installed, unless
+//! `RECALLR_REQUIRE_SEMVER_CHECKS` is set (CI sets it).
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use xtask::paths::Workspace as Layout;
+use xtask::spec_update::semver::{self, Level};
+use xtask::spec_update::{self, Options};
+
+const LIST: &str = "/api/v1/users/{custom_user_id}/sessions";
+
+/// The manifests a release edits, besides the spec layers.
+const MANIFESTS: &[&str] = &[
+    "Cargo.toml",
+    "Cargo.lock",
+    "crates/recallr-api/Cargo.toml",
+    "crates/recallr-ext/Cargo.toml",
+    "crates/recallr-stub/Cargo.toml",
+];
+
+/// A temp copy of the workspace: its spec layers and the manifests a
+/// release edits, or (`full`) every source file.
+struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let real = Layout::current();
+        let copy = Layout::at(dir.path());
+        let mut files: Vec<(PathBuf, PathBuf)> = real
+            .written_files()
+            .into_iter()
+            .zip(copy.written_files())
+            .collect();
+        files.push((real.overlay(), copy.overlay()));
+        for manifest in MANIFESTS {
+            files.push((real.root.join(manifest), copy.root.join(manifest)));
+        }
+        for (from, to) in files {
+            std::fs::create_dir_all(to.parent().expect("a parent")).expect("writable");
+            std::fs::copy(&from, &to)
+                .unwrap_or_else(|err| panic!("copy {}: {err}", from.display()));
+        }
+        Workspace { dir }
+    }
+
+    fn full() -> Self {
+        fn copy(from: &Path, to: &Path) {
+            std::fs::create_dir_all(to).expect("writable");
+            for entry in std::fs::read_dir(from).expect("listable") {
+                let entry = entry.expect("an entry");
+                let name = entry.file_name();
+                if name == "target" || name == ".git" {
+                    continue;
+                }
+                let kind = entry.file_type().expect("a type");
+                if kind.is_dir() {
+                    copy(&entry.path(), &to.join(&name));
+                } else if kind.is_file() {
+                    std::fs::copy(entry.path(), to.join(&name)).expect("copied");
+                }
+            }
+        }
+        let dir = tempfile::tempdir().expect("a temp dir");
+        copy(&Layout::current().root, dir.path());
+        Workspace { dir }
+    }
+
+    fn layout(&self) -> Layout {
+        Layout::at(self.dir.path())
+    }
+
+    fn read(&self, relative: &str) -> String {
+        let path = self.dir.path().join(relative);
+        std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+    }
+
+    /// A changed copy of the committed upstream document, beside the
+    /// workspace's files.
+    fn changed_upstream(&self, edit: impl FnOnce(&mut Value)) -> PathBuf {
+        let mut document: Value =
+            serde_json::from_str(&self.read("openapi/upstream.json")).expect("JSON");
+        edit(&mut document);
+        let path = self.dir.path().join("new-upstream.json");
+        std::fs::write(
+            &path,
+            serde_json::to_vec_pretty(&document).expect("serializes"),
+        )
+        .expect("writable");
+        path
+    }
+
+    fn update(&self, from: &str, extra: &[&str], env: &[(&str, &str)]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["spec", "update", "--from", from, "--root"])
+            .arg(self.dir.path())
+            .args(extra)
+            .envs(env.iter().copied())
+            .output()
+            .expect("the xtask binary runs")
+    }
+
+    /// Runs an update that must succeed; returns its standard output.
+    fn update_ok(&self, from: &str, extra: &[&str], env: &[(&str, &str)]) -> String {
+        let output = self.update(from, extra, env);
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+    }
+
+    /// The fallback judgement of updating to `from`, in process.
+    fn judge(&self, from: &Path) -> (spec_update::Plan, Level) {
+        let options = Options {
+            from: from.display().to_string(),
+            keep: None,
+            timeout: Duration::from_secs(5),
+        };
+        let plan = spec_update::plan(&options, &self.layout()).expect("plans");
+        let level = semver::fallback(&plan).expect("judges");
+        (plan, level)
+    }
+}
+
+fn session_info(document: &mut Value) -> &mut serde_json::Map<String, Value> {
+    document["components"]["schemas"]["SessionInfo"]["properties"]
+        .as_object_mut()
+        .expect("SessionInfo's properties")
+}
+
+fn add_field(document: &mut Value) {
+    session_info(document).insert("plan".into(), json!({"type": "string", "title": "Plan"}));
+}
+
+fn remove_field(document: &mut Value) {
+    session_info(document).remove("session_summary");
+}
+
+/// Renames a component, references included.
+fn rename_component(document: &mut Value, from: &str, to: &str) {
+    let text = document.to_string().replace(
+        &format!("\"#/components/schemas/{from}\""),
+        &format!("\"#/components/schemas/{to}\""),
+    );
+    *document = serde_json::from_str(&text).expect("JSON");
+    let schemas = document["components"]["schemas"]
+        .as_object_mut()
+        .expect("schemas");
+    let schema = schemas.remove(from).expect("the component");
+    schemas.insert(to.to_string(), schema);
+}
+
+fn last_line(stdout: &str) -> &str {
+    stdout.lines().last().unwrap_or_default()
+}
+
+#[test]
+fn the_expected_judgements_of_upstream_changes() {
+    type Edit = fn(&mut Value);
+    let cases: [(&str, Edit, Level); 7] = [
+        ("a new optional response field", add_field, Level::Additive),
+        (
+            "a new status value",
+            |document| {
+                document["components"]["schemas"]["ProjectUserSessionStatus"]["enum"]
+                    .as_array_mut()
+                    .expect("the status values")
+                    .push(json!("archived"))
+            },
+            Level::Additive,
+        ),
+        (
+            "a new optional query parameter",
+            |document| {
+                document["paths"][LIST]["get"]["parameters"]
+                    .as_array_mut()
+                    .expect("parameters")
+                    .push(json!({
+                        "name": "order", "in": "query", "required": false,
+                        "schema": {"type": "string", "title": "Order"}
+                    }))
+            },
+            Level::Additive,
+        ),
+        ("a removed response field", remove_field, Level::Breaking),
+        (
+            // The overlay keeps `metadata` required, so its field stays but
+            // its type changes (a map becomes any JSON value).
+            "a removed response field the overlay keeps required",
+            |document| {
+                session_info(document).remove("metadata");
+            },
+            Level::Breaking,
+        ),
+        (
+            "a renamed type the overlay does not pin",
+            |document| rename_component(document, "SessionMemory", "SessionMemoryItem"),
+            Level::Breaking,
+        ),
+        (
+            "a renamed type the overlay pins (SessionList)",
+            |document| rename_component(document, "SessionListResponse", "SessionsPage"),
+            Level::None,
+        ),
+    ];
+    for (name, edit, expected) in cases {
+        let workspace = Workspace::new();
+        let from = workspace.changed_upstream(edit);
+        let (plan, level) = workspace.judge(&from);
+        assert!(!plan.unchanged, "{name}: the document did change");
+        assert_eq!(level, expected, "{name}: {:#?}", plan.changes);
+    }
+}
+
+#[test]
+fn reformatting_and_reordering_is_none_and_writes_nothing() {
+    let workspace = Workspace::new();
+    let before: Vec<String> = MANIFESTS.iter().map(|file| workspace.read(file)).collect();
+    let mut document: Value =
+        serde_json::from_str(&workspace.read("openapi/upstream.json")).expect("JSON");
+    // Reordered: the schemas in reverse; reformatted: compact.
+    let schemas = document["components"]["schemas"]
+        .as_object()
+        .expect("schemas");
+    let reversed: serde_json::Map<String, Value> = schemas
+        .iter()
+        .rev()
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    document["components"]["schemas"] = Value::Object(reversed);
+    let from = workspace.dir.path().join("new-upstream.json");
+    std::fs::write(&from, serde_json::to_vec(&document).expect("serializes")).expect("writable");
+    let (plan, level) = workspace.judge(&from);
+    assert!(plan.unchanged && level == Level::None);
+    let stdout = workspace.update_ok(&from.display().to_string(), &[], &[]);
+    assert!(stdout.contains("no change"), "{stdout}");
+    assert_eq!(last_line(&stdout), "semver: none");
+    let after: Vec<String> = MANIFESTS.iter().map(|file| workspace.read(file)).collect();
+    assert_eq!(before, after);
+    assert!(!workspace.dir.path().join("CHANGELOG.md").exists());
+}
+
+#[test]
+fn an_additive_update_is_a_patch_release_with_a_changelog_entry() {
+    let workspace = Workspace::new();
+    let from = workspace.changed_upstream(add_field);
+    let stdout = workspace.update_ok(&from.display().to_string(), &["--no-semver-checks"], &[]);
+    assert_eq!(last_line(&stdout), "semver: additive", "{stdout}");
+    assert!(
+        stdout.contains("--no-semver-checks: judged from the spec diff"),
+        "{stdout}"
+    );
+    for name in ["recallr-api", "recallr-ext", "recallr-stub"] {
+        assert!(
+            stdout.contains(&format!("bump {name} 0.1.0 -> 0.1.1")),
+            "{stdout}"
+        );
+        let manifest = workspace.read(&format!("crates/{name}/Cargo.toml"));
+        assert!(manifest.contains("\nversion = \"0.1.1\"\n"), "{manifest}");
+        assert!(
+            workspace
+                .read("Cargo.lock")
+                .contains(&format!("name = \"{name}\"\nversion = \"0.1.1\"\n")),
+            "{name} in Cargo.lock"
+        );
+        assert!(
+            workspace.read("Cargo.toml").contains(&format!(
+                "{name} = {{ path = \"crates/{name}\", version = \"0.1.1\" }}"
+            )),
+            "{name} in the root manifest"
+        );
+    }
+    let changelog = workspace.read("CHANGELOG.md");
+    assert!(
+        changelog.contains(
+            "## [Unreleased]\n\n## [recallr-api 0.1.1, recallr-ext 0.1.1, recallr-stub 0.1.1] - "
+        ),
+        "{changelog}"
+    );
+    assert!(
+        changelog.contains("### Added\n\n- `sessions[].plan` in the `200` response body"),
+        "{changelog}"
+    );
+    assert!(
+        changelog.contains("(judged by the spec diff)"),
+        "{changelog}"
+    );
+    // The release is part of the update: the same document again writes nothing.
+    let stdout = workspace.update_ok(&from.display().to_string(), &["--no-semver-checks"], &[]);
+    assert!(stdout.contains("no change"), "{stdout}");
+    assert_eq!(workspace.read("CHANGELOG.md"), changelog);
+}
+
+#[test]
+fn dry_run_judges_and_prints_and_writes_nothing() {
+    let workspace = Workspace::new();
+    let before: Vec<String> = MANIFESTS.iter().map(|file| workspace.read(file)).collect();
+    let from = workspace.changed_upstream(remove_field);
+    let stdout = workspace.update_ok(
+        &from.display().to_string(),
+        &["--dry-run", "--no-semver-checks"],
+        &[],
+    );
+    assert!(
+        stdout.contains("bump recallr-api 0.1.0 -> 0.2.0"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("dry run: nothing written"), "{stdout}");
+    assert_eq!(last_line(&stdout), "semver: breaking");
+    let after: Vec<String> = MANIFESTS.iter().map(|file| workspace.read(file)).collect();
+    assert_eq!(before, after);
+    assert!(!workspace.dir.path().join("CHANGELOG.md").exists());
+}
+
+#[test]
+fn without_cargo_semver_checks_the_update_says_so_and_falls_back() {
+    let workspace = Workspace::new();
+    let from = workspace.changed_upstream(add_field);
+    let missing = workspace.dir.path().join("no-such-tool");
+    let output = workspace.update(
+        &from.display().to_string(),
+        &["--dry-run"],
+        &[("CARGO_SEMVER_CHECKS", missing.to_str().expect("UTF-8"))],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("cargo-semver-checks is not installed at")
+            && stdout.contains("cargo install --locked cargo-semver-checks --version 0.51.0")
+            && stdout.contains(
+                "judged from the spec diff and the generated item names instead (fallback)"
+            ),
+        "{stdout}"
+    );
+    assert_eq!(last_line(&stdout), "semver: additive");
+}
+
+/// Serves `body` once on a loopback port; returns its URL.
+fn serve(body: Vec<u8>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let address = listener.local_addr().expect("bound");
+    std::thread::spawn(move || {
+        if let Some(Ok(mut stream)) = listener.incoming().next() {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 1024];
+            while !request.windows(4).any(|window| window == b"\r\n\r\n") {
+                match stream.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(read) => request.extend_from_slice(&buffer[..read]),
+                }
+            }
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    format!("http://{address}/openapi.json")
+}
+
+#[test]
+fn the_pull_request_of_a_breaking_update_served_over_http() {
+    let workspace = Workspace::new();
+    let from = workspace.changed_upstream(remove_field);
+    let url = serve(std::fs::read(&from).expect("readable"));
+    let summary = workspace.dir.path().join("pr");
+    let summary_arg = summary.display().to_string();
+    let stdout = workspace.update_ok(
+        &url,
+        &["--no-semver-checks", "--pr-summary", &summary_arg],
+        &[],
+    );
+    let read = |name: &str| std::fs::read_to_string(summary.join(name)).expect("written");
+    assert_eq!(
+        read("title"),
+        "BREAKING: Sync the RecallrAI OpenAPI spec: recallr-api 0.2.0, recallr-ext 0.2.0, recallr-stub 0.2.0 (semver: breaking)\n"
+    );
+    assert_eq!(read("label"), "semver: breaking\n");
+    let body = read("body.md");
+    assert!(
+        body.contains(&format!("```text\n{}\n```", stdout.trim_end())),
+        "{body}"
+    );
+    assert!(
+        body.contains("response-property-removed") && body.contains(&url),
+        "{body}"
+    );
+    let changelog = workspace.read("CHANGELOG.md");
+    assert!(
+        changelog.contains("### Removed\n\n- **Breaking:** `sessions[].session_summary`"),
+        "{changelog}"
+    );
+}
+
+#[test]
+fn cargo_semver_checks_judges_a_workspace_copy() {
+    if let Err(reason) = semver::find_tool() {
+        assert!(
+            std::env::var_os("RECALLR_REQUIRE_SEMVER_CHECKS").is_none(),
+            "RECALLR_REQUIRE_SEMVER_CHECKS is set, but {reason}"
+        );
+        eprintln!("skipped: {reason}");
+        return;
+    }
+    // Dependencies built once in the test's own target directory; never the
+    // network (the baseline's placeholder crate resolves from the cache).
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_xtask"));
+    let target = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the target directory")
+        .to_path_buf();
+    let env = [
+        ("CARGO_TARGET_DIR", target.to_str().expect("UTF-8")),
+        ("CARGO_NET_OFFLINE", "true"),
+    ];
+    let workspace = Workspace::full();
+    for (edit, level, api_says, version) in [
+        (
+            remove_field as fn(&mut Value),
+            "breaking",
+            "cargo-semver-checks: semver requires new major version",
+            "0.2.0",
+        ),
+        (
+            add_field,
+            "additive",
+            "cargo-semver-checks: no semver update required",
+            "0.1.1",
+        ),
+    ] {
+        let from = workspace.changed_upstream(edit);
+        let stdout = workspace.update_ok(&from.display().to_string(), &["--dry-run"], &env);
+        assert!(stdout.contains("judged by cargo-semver-checks"), "{stdout}");
+        let api = stdout
+            .lines()
+            .find(|line| line.trim_start().starts_with("recallr-api "))
+            .unwrap_or_default();
+        assert!(api.contains(level) && api.contains(api_says), "{stdout}");
+        let ext = stdout
+            .lines()
+            .find(|line| line.trim_start().starts_with("recallr-ext "))
+            .unwrap_or_default();
+        assert!(ext.contains(level), "{stdout}");
+        assert!(
+            stdout.contains(&format!("bump recallr-api 0.1.0 -> {version}")),
+            "{stdout}"
+        );
+        assert_eq!(last_line(&stdout), format!("semver: {level}"));
+    }
+}

@@ -18,7 +18,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use xtask::paths::Workspace as Layout;
 use xtask::spec_update::semver::{self, Level};
-use xtask::spec_update::{self, Options};
+use xtask::spec_update::{self, Options, release};
 
 const LIST: &str = "/api/v1/users/{custom_user_id}/sessions";
 
@@ -168,6 +168,17 @@ fn rename_component(document: &mut Value, from: &str, to: &str) {
     schemas.insert(to.to_string(), schema);
 }
 
+/// `name`'s committed version, and the one after it for `level`.
+fn versions(name: &str, level: Level) -> (String, String) {
+    let path = Layout::current()
+        .root
+        .join(format!("crates/{name}/Cargo.toml"));
+    let manifest = std::fs::read_to_string(path).expect("readable");
+    let current = release::package_version(&manifest).expect("a version");
+    let next = release::next_version(&current, level).expect("bumps");
+    (current, next)
+}
+
 fn last_line(stdout: &str) -> &str {
     stdout.lines().last().unwrap_or_default()
 }
@@ -268,31 +279,38 @@ fn an_additive_update_is_a_patch_release_with_a_changelog_entry() {
         stdout.contains("--no-semver-checks: judged from the spec diff"),
         "{stdout}"
     );
+    let mut heading = Vec::new();
     for name in ["recallr-api", "recallr-ext", "recallr-stub"] {
+        let (current, next) = versions(name, Level::Additive);
+        heading.push(format!("{name} {next}"));
         assert!(
-            stdout.contains(&format!("bump {name} 0.1.0 -> 0.1.1")),
+            stdout.contains(&format!("bump {name} {current} -> {next}")),
             "{stdout}"
         );
         let manifest = workspace.read(&format!("crates/{name}/Cargo.toml"));
-        assert!(manifest.contains("\nversion = \"0.1.1\"\n"), "{manifest}");
+        assert!(
+            manifest.contains(&format!("\nversion = \"{next}\"\n")),
+            "{manifest}"
+        );
         assert!(
             workspace
                 .read("Cargo.lock")
-                .contains(&format!("name = \"{name}\"\nversion = \"0.1.1\"\n")),
+                .contains(&format!("name = \"{name}\"\nversion = \"{next}\"\n")),
             "{name} in Cargo.lock"
         );
         assert!(
             workspace.read("Cargo.toml").contains(&format!(
-                "{name} = {{ path = \"crates/{name}\", version = \"0.1.1\" }}"
+                "{name} = {{ path = \"crates/{name}\", version = \"{next}\" }}"
             )),
             "{name} in the root manifest"
         );
     }
     let changelog = workspace.read("CHANGELOG.md");
     assert!(
-        changelog.contains(
-            "## [Unreleased]\n\n## [recallr-api 0.1.1, recallr-ext 0.1.1, recallr-stub 0.1.1] - "
-        ),
+        changelog.contains(&format!(
+            "## [Unreleased]\n\n## [{}] - ",
+            heading.join(", ")
+        )),
         "{changelog}"
     );
     assert!(
@@ -319,8 +337,9 @@ fn dry_run_judges_and_prints_and_writes_nothing() {
         &["--dry-run", "--no-semver-checks"],
         &[],
     );
+    let (current, next) = versions("recallr-api", Level::Breaking);
     assert!(
-        stdout.contains("bump recallr-api 0.1.0 -> 0.2.0"),
+        stdout.contains(&format!("bump recallr-api {current} -> {next}")),
         "{stdout}"
     );
     assert!(stdout.contains("dry run: nothing written"), "{stdout}");
@@ -392,9 +411,16 @@ fn the_pull_request_of_a_breaking_update_served_over_http() {
         &[],
     );
     let read = |name: &str| std::fs::read_to_string(summary.join(name)).expect("written");
+    let bumped: Vec<String> = ["recallr-api", "recallr-ext", "recallr-stub"]
+        .iter()
+        .map(|name| format!("{name} {}", versions(name, Level::Breaking).1))
+        .collect();
     assert_eq!(
         read("title"),
-        "BREAKING: Sync the RecallrAI OpenAPI spec: recallr-api 0.2.0, recallr-ext 0.2.0, recallr-stub 0.2.0 (semver: breaking)\n"
+        format!(
+            "BREAKING: Sync the RecallrAI OpenAPI spec: {} (semver: breaking)\n",
+            bumped.join(", ")
+        )
     );
     assert_eq!(read("label"), "semver: breaking\n");
     let body = read("body.md");
@@ -436,20 +462,20 @@ fn cargo_semver_checks_judges_a_workspace_copy() {
         ("CARGO_NET_OFFLINE", "true"),
     ];
     let workspace = Workspace::full();
-    for (edit, level, api_says, version) in [
+    for (edit, level, api_says) in [
         (
             remove_field as fn(&mut Value),
-            "breaking",
+            Level::Breaking,
             "cargo-semver-checks: semver requires new major version",
-            "0.2.0",
         ),
         (
             add_field,
-            "additive",
+            Level::Additive,
             "cargo-semver-checks: no semver update required",
-            "0.1.1",
         ),
     ] {
+        let (current, next) = versions("recallr-api", level);
+        let level = level.as_str();
         let from = workspace.changed_upstream(edit);
         let stdout = workspace.update_ok(&from.display().to_string(), &["--dry-run"], &env);
         assert!(stdout.contains("judged by cargo-semver-checks"), "{stdout}");
@@ -464,7 +490,7 @@ fn cargo_semver_checks_judges_a_workspace_copy() {
             .unwrap_or_default();
         assert!(ext.contains(level), "{stdout}");
         assert!(
-            stdout.contains(&format!("bump recallr-api 0.1.0 -> {version}")),
+            stdout.contains(&format!("bump recallr-api {current} -> {next}")),
             "{stdout}"
         );
         assert_eq!(last_line(&stdout), format!("semver: {level}"));

@@ -9,13 +9,13 @@
 //! saying so, where the tool is not installed, unless
 //! `RECALLR_REQUIRE_SEMVER_CHECKS` is set (CI sets it).
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
 use serde_json::{Value, json};
+
+use crate::spec_update::serve;
 use xtask::paths::Workspace as Layout;
 use xtask::spec_update::semver::{self, Level};
 use xtask::spec_update::{self, Options, release};
@@ -372,37 +372,11 @@ fn without_cargo_semver_checks_the_update_says_so_and_falls_back() {
     assert_eq!(last_line(&stdout), "semver: additive");
 }
 
-/// Serves `body` once on a loopback port; returns its URL.
-fn serve(body: Vec<u8>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-    let address = listener.local_addr().expect("bound");
-    std::thread::spawn(move || {
-        if let Some(Ok(mut stream)) = listener.incoming().next() {
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-            let mut request = Vec::new();
-            let mut buffer = [0u8; 1024];
-            while !request.windows(4).any(|window| window == b"\r\n\r\n") {
-                match stream.read(&mut buffer) {
-                    Ok(0) | Err(_) => break,
-                    Ok(read) => request.extend_from_slice(&buffer[..read]),
-                }
-            }
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = stream.write_all(head.as_bytes());
-            let _ = stream.write_all(&body);
-        }
-    });
-    format!("http://{address}/openapi.json")
-}
-
 #[test]
 fn the_pull_request_of_a_breaking_update_served_over_http() {
     let workspace = Workspace::new();
     let from = workspace.changed_upstream(remove_field);
-    let url = serve(std::fs::read(&from).expect("readable"));
+    let url = serve("200 OK", std::fs::read(&from).expect("readable"), 1);
     let summary = workspace.dir.path().join("pr");
     let summary_arg = summary.display().to_string();
     let stdout = workspace.update_ok(

@@ -366,7 +366,9 @@ fn an_interrupted_write_is_repaired_by_the_next_run_saying_so() {
     );
 }
 
-fn serve(status: &'static str, body: Vec<u8>, requests: usize) -> String {
+/// Serves `body` with `status` to the next `requests` requests on a
+/// loopback port; returns its URL.
+pub(crate) fn serve(status: &'static str, body: Vec<u8>, requests: usize) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
     let address = listener.local_addr().expect("bound");
     std::thread::spawn(move || {

@@ -36,15 +36,27 @@ impl Latency {
         self.levels.iter().find(|level| level.concurrency == 1)
     }
 
-    /// The fastest possible walk at `concurrency`: every request's
-    /// latency, perfectly overlapped, `(pages / k) × latency`.
+    /// The fastest possible walk at `concurrency` k:
+    /// `(1 + ⌈(pages − 1) / k⌉) × latency`. The first page is fetched
+    /// alone, since the pager plans the rest from its `total`; the other
+    /// pages come k at a time, each round costing one latency and nothing
+    /// else.
     pub fn ideal(&self, level: &Level) -> Duration {
         let pages = self
             .sequential()
             .map_or(level.timings.requests, |seq| seq.timings.requests);
         self.injected
-            .mul_f64(pages as f64 / level.concurrency.max(1) as f64)
+            .saturating_mul(ideal_rounds(pages, level.concurrency))
     }
+}
+
+/// Round trips in the ideal walk of `pages` pages at concurrency `k`: the
+/// first page alone, then the rest `k` at a time.
+pub fn ideal_rounds(pages: u64, k: usize) -> u32 {
+    let k = u64::try_from(k.max(1)).unwrap_or(u64::MAX);
+    let rest = pages.saturating_sub(1).div_ceil(k);
+    let rounds = if pages == 0 { 0 } else { 1 + rest };
+    u32::try_from(rounds).unwrap_or(u32::MAX)
 }
 
 /// Runs an untimed warm-up at each concurrency, then `plan.reps` rounds
@@ -91,4 +103,20 @@ pub fn run(runtime: &Runtime, base_url: &str, plan: &Plan) -> Result<Latency, Be
         injected: Duration::from_millis(plan.latency_ms),
         levels,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_page_is_a_round_of_its_own() {
+        assert_eq!(ideal_rounds(101, 1), 101);
+        assert_eq!(ideal_rounds(101, 4), 26);
+        assert_eq!(ideal_rounds(101, 8), 14);
+        assert_eq!(ideal_rounds(21, 8), 4);
+        assert_eq!(ideal_rounds(1, 8), 1);
+        assert_eq!(ideal_rounds(0, 8), 0);
+        assert_eq!(ideal_rounds(9, 0), 9);
+    }
 }

@@ -7,8 +7,8 @@ use clap::{Args, Parser, Subcommand};
 use recallr_bench::BenchError;
 use recallr_bench::plan::Plan;
 use recallr_bench::python_sdk::{self, PythonSdk};
-use recallr_bench::report;
 use recallr_bench::runner::{self, Options};
+use recallr_bench::{ext_client, raw_client, report};
 
 /// Benchmarks of recallr-rs against a hand-written reqwest loop and the
 /// vendor's Python SDK, on stubs on loopback.
@@ -23,6 +23,36 @@ struct Cli {
 enum Command {
     /// Run every benchmark and write the report.
     Run(RunArgs),
+    /// Walk one user's sessions against a running stub, for a profiler
+    /// (e.g. `valgrind --tool=callgrind`, which counts instructions).
+    Walk(WalkArgs),
+}
+
+#[derive(Debug, Args)]
+struct WalkArgs {
+    /// The stub's base URL, e.g. http://127.0.0.1:8000.
+    #[arg(long, value_name = "URL")]
+    base_url: String,
+
+    /// Which client walks.
+    #[arg(long, value_enum, default_value_t = WalkSide::Ext)]
+    side: WalkSide,
+
+    /// Walks in a row.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    walks: u32,
+
+    /// Sessions per request.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    page_size: u64,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum WalkSide {
+    /// `recallr-ext`'s item stream.
+    Ext,
+    /// The hand-written reqwest loop.
+    Raw,
 }
 
 #[derive(Debug, Args)]
@@ -82,8 +112,11 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let Command::Run(args) = cli.command;
-    match options(args).and_then(|options| run(&options)) {
+    let result = match cli.command {
+        Command::Run(args) => options(args).and_then(|options| run(&options)),
+        Command::Walk(args) => walk(&args),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
@@ -147,6 +180,39 @@ fn python_sdk_program(python: &std::path::Path) -> Result<PathBuf, BenchError> {
             "no such program on PATH; pass --python with a venv's python that has recallrai==0.6.6"
                 .into(),
     })
+}
+
+fn walk(args: &WalkArgs) -> Result<(), BenchError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|err| BenchError::measure("the tokio runtime", err))?;
+    let user = recallr_bench::USER;
+    for _ in 0..args.walks {
+        let walk = match args.side {
+            WalkSide::Ext => {
+                let client = ext_client::client(&args.base_url)?;
+                runtime.block_on(ext_client::walk(&client, user, args.page_size, 1))?
+            }
+            WalkSide::Raw => {
+                let client = raw_client::client()?;
+                runtime.block_on(raw_client::walk(
+                    &client,
+                    &args.base_url,
+                    user,
+                    args.page_size,
+                ))?
+            }
+        };
+        eprintln!(
+            "{} sessions, {} requests, {}",
+            walk.items,
+            walk.requests,
+            report::duration(walk.elapsed)
+        );
+    }
+    Ok(())
 }
 
 fn run(options: &Options) -> Result<(), BenchError> {

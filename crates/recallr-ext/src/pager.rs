@@ -88,8 +88,12 @@ pub struct WalkPage {
 /// The last yielded position in the server's order.
 struct Frontier {
     created_at: DateTime<Utc>,
-    /// Ids yielded with exactly `created_at`.
-    ties: HashSet<Uuid>,
+    /// The first id yielded with exactly `created_at`. Kept apart from
+    /// `more_ties` so that the common case, a timestamp no other session
+    /// shares, costs no hashing.
+    first_tie: Uuid,
+    /// The other ids yielded with exactly `created_at`.
+    more_ties: HashSet<Uuid>,
     last_id: Uuid,
     /// The offset where the run of sessions created at `created_at` was
     /// first seen: a run longer than a page is re-read from there.
@@ -100,7 +104,8 @@ impl Frontier {
     fn new(session: &SessionInfo, position: u64) -> Self {
         Self {
             created_at: session.created_at,
-            ties: HashSet::from([session.session_id]),
+            first_tie: session.session_id,
+            more_ties: HashSet::new(),
             last_id: session.session_id,
             run_offset: position,
         }
@@ -108,16 +113,24 @@ impl Frontier {
 
     fn passed(&self, session: &SessionInfo) -> bool {
         session.created_at > self.created_at
-            || (session.created_at == self.created_at && self.ties.contains(&session.session_id))
+            || (session.created_at == self.created_at && self.is_tie(session.session_id))
+    }
+
+    fn is_tie(&self, id: Uuid) -> bool {
+        id == self.first_tie || (!self.more_ties.is_empty() && self.more_ties.contains(&id))
     }
 
     fn advance(&mut self, session: &SessionInfo, position: u64) {
         if session.created_at < self.created_at {
             self.created_at = session.created_at;
-            self.ties.clear();
+            self.first_tie = session.session_id;
+            if !self.more_ties.is_empty() {
+                self.more_ties.clear();
+            }
             self.run_offset = position;
+        } else if session.session_id != self.first_tie {
+            self.more_ties.insert(session.session_id);
         }
-        self.ties.insert(session.session_id);
         self.last_id = session.session_id;
     }
 }
@@ -427,40 +440,51 @@ impl Walker {
 
     /// The sessions of a page (fetched at `offset`) that are not passed, up
     /// to `max_items`; advances the frontier over them and counts them.
-    fn admit(&mut self, offset: u64, sessions: Vec<SessionInfo>) -> Vec<SessionInfo> {
+    fn admit(&mut self, offset: u64, mut sessions: Vec<SessionInfo>) -> Vec<SessionInfo> {
         let remaining = self
             .query
             .max_items
             .map(|max| max.saturating_sub(self.yielded()));
-        let mut fresh = Vec::new();
+        let mut kept: u64 = 0;
         let mut duplicates = 0;
-        for (index, session) in sessions.into_iter().enumerate() {
-            let position = offset.saturating_add(u64::try_from(index).unwrap_or(u64::MAX));
-            if let Some(frontier) = &self.frontier
-                && frontier.passed(&session)
+        let mut index: u64 = 0;
+        let mut stopped = false;
+        let frontier = &mut self.frontier;
+        // In place, in order: normally only the overlapping session goes,
+        // and each session is moved at most once.
+        sessions.retain(|session| {
+            let position = offset.saturating_add(index);
+            index = index.saturating_add(1);
+            if stopped {
+                return false;
+            }
+            if let Some(frontier) = frontier.as_ref()
+                && frontier.passed(session)
             {
                 if session.session_id != frontier.last_id {
                     duplicates += 1;
                 }
-                continue;
+                return false;
             }
-            if remaining.is_some_and(|remaining| fresh.len() as u64 >= remaining) {
-                break;
+            if remaining.is_some_and(|remaining| kept >= remaining) {
+                stopped = true;
+                return false;
             }
-            match &mut self.frontier {
-                Some(frontier) => frontier.advance(&session, position),
-                None => self.frontier = Some(Frontier::new(&session, position)),
+            match frontier {
+                Some(frontier) => frontier.advance(session, position),
+                None => *frontier = Some(Frontier::new(session, position)),
             }
-            fresh.push(session);
-        }
+            kept += 1;
+            true
+        });
         self.update_stats(|stats| {
             stats.duplicates_dropped += duplicates;
-            stats.items_yielded += fresh.len() as u64;
+            stats.items_yielded += kept;
         });
-        if remaining.is_some_and(|remaining| fresh.len() as u64 >= remaining) {
+        if remaining.is_some_and(|remaining| kept >= remaining) {
             self.done = true;
         }
-        fresh
+        sessions
     }
 
     /// Where the walk goes after `page`, whose last session is at
@@ -522,8 +546,7 @@ struct PageShape {
 
 impl PageShape {
     fn of(sessions: &[SessionInfo], frontier: Option<&Frontier>) -> Self {
-        let times: Vec<DateTime<Utc>> = sessions.iter().map(|s| s.created_at).collect();
-        let run_start = trailing_run_start(&times);
+        let run_start = trailing_run_start(sessions);
         let tie_check = sessions
             .last()
             .filter(|_| sessions.len() >= 2 && run_start <= 1 && run_start + 1 < sessions.len())
@@ -534,22 +557,22 @@ impl PageShape {
         };
         Self {
             received: sessions.len() as u64,
-            stride: next_stride(&times),
+            stride: next_stride(sessions.len(), run_start),
             tie_check,
             last_passed,
         }
     }
 }
 
-/// How far the next page starts after this one, given the page's
-/// timestamps (newest first). Normally the last session becomes the first of
+/// How far the next page starts after this one, given its number of
+/// sessions and where its trailing run of equal timestamps starts
+/// ([`trailing_run_start`]). Normally the last session becomes the first of
 /// the next page. When the page ends in a run of equal timestamps, the next
 /// page starts just before that run instead, so that it reads the whole run
 /// in one response: the server's order among equal timestamps is not
 /// documented and may change from request to request.
-fn next_stride(times: &[DateTime<Utc>]) -> u64 {
-    let run_start = trailing_run_start(times);
-    let plain = times.len().saturating_sub(1).max(1);
+fn next_stride(len: usize, run_start: usize) -> u64 {
+    let plain = len.saturating_sub(1).max(1);
     let stride = match run_start {
         // No run: the last session alone has its timestamp on this page.
         start if start >= plain => plain,
@@ -583,13 +606,13 @@ fn tie_reordered(frontier: &Frontier, expected: Uuid, page: &SessionList) -> Opt
 }
 
 /// Where the run of timestamps equal to the last one starts (0 if empty).
-fn trailing_run_start(times: &[DateTime<Utc>]) -> usize {
-    let Some(last) = times.last() else {
+fn trailing_run_start(sessions: &[SessionInfo]) -> usize {
+    let Some(last) = sessions.last() else {
         return 0;
     };
-    times
+    sessions
         .iter()
-        .rposition(|time| time != last)
+        .rposition(|session| session.created_at != last.created_at)
         .map_or(0, |before| before + 1)
 }
 
@@ -719,14 +742,15 @@ impl Stream for SessionPages {
 #[derive(Debug)]
 pub struct SessionItems {
     pages: SessionPages,
-    buffered: VecDeque<SessionInfo>,
+    /// The current page's sessions not yet yielded: each is moved out once.
+    buffered: std::vec::IntoIter<SessionInfo>,
 }
 
 impl SessionItems {
     pub(crate) fn new(pages: SessionPages) -> Self {
         Self {
             pages,
-            buffered: VecDeque::new(),
+            buffered: Vec::new().into_iter(),
         }
     }
 
@@ -741,11 +765,11 @@ impl Stream for SessionItems {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         loop {
-            if let Some(session) = self.buffered.pop_front() {
+            if let Some(session) = self.buffered.next() {
                 return Poll::Ready(Some(Ok(session)));
             }
             match self.pages.poll_next_unpin(cx) {
-                Poll::Ready(Some(Ok(page))) => self.buffered.extend(page.sessions),
+                Poll::Ready(Some(Ok(page))) => self.buffered = page.sessions.into_iter(),
                 Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error))),
                 Poll::Ready(None) => return Poll::Ready(None),
                 Poll::Pending => return Poll::Pending,

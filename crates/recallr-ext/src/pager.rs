@@ -27,6 +27,13 @@
 //! Only a run longer than that relies on ties keeping one order from request
 //! to request; a reordering seen there fails the walk rather than skip rows.
 //! A run of fetches that yields nothing new is bounded ([`Error::NoProgress`]).
+//!
+//! With [`concurrency`](crate::ListSessions::concurrency) above 1, pages are
+//! fetched ahead at planned offsets. A page may start earlier than the walk
+//! asked for: it only overlaps more, and the same checks hold for it. So
+//! planned pages overlap by a few sessions, which reads a short run of
+//! ties at a page's end whole without a re-read, and a page fetched ahead
+//! still serves the walk after a re-read has moved it off the plan.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::pin::Pin;
@@ -47,6 +54,14 @@ use crate::sessions::{MAX_PAGE_SIZE, Query};
 /// below this. Documented on [`Error::NoProgress`].
 pub(crate) const MAX_UNPRODUCTIVE_FETCHES: u32 = 64;
 
+/// Extra sessions of overlap between pages fetched ahead: a page that ends
+/// in a run of up to this many equal timestamps needs no re-read.
+const TIE_MARGIN: u64 = 2;
+
+/// Pages smaller than this get no [`TIE_MARGIN`]: it would cost more than
+/// 4% more requests.
+const TIE_MARGIN_MIN_PAGE: u64 = 50;
+
 /// The smallest page the pager asks for: one session overlaps the previous
 /// page, so a page of one could never make progress.
 const MIN_WALK_PAGE_SIZE: u64 = 2;
@@ -61,8 +76,10 @@ pub struct PagerStats {
     /// shrank ahead of the reader), so an earlier offset was fetched next.
     pub overlap_refetches: u64,
     /// Sessions received that the walk had already passed (yielded, or
-    /// newer than the last one yielded), beyond the one deliberate overlap
-    /// per page, and were dropped.
+    /// newer than the last one yielded) at a position after the last one
+    /// yielded, and were dropped: inserts ahead of the reader pushed them
+    /// there. Pages overlap on purpose up to that position, and re-reads
+    /// of a run of equal timestamps are not counted.
     pub duplicates_dropped: u64,
     /// How often `total` differed from the previous page's.
     pub total_changes: u64,
@@ -94,7 +111,8 @@ struct Frontier {
     first_tie: Uuid,
     /// The other ids yielded with exactly `created_at`.
     more_ties: HashSet<Uuid>,
-    last_id: Uuid,
+    /// The position the last session yielded had when it was yielded.
+    last_position: u64,
     /// The offset where the run of sessions created at `created_at` was
     /// first seen: a run longer than a page is re-read from there.
     run_offset: u64,
@@ -106,7 +124,7 @@ impl Frontier {
             created_at: session.created_at,
             first_tie: session.session_id,
             more_ties: HashSet::new(),
-            last_id: session.session_id,
+            last_position: position,
             run_offset: position,
         }
     }
@@ -131,7 +149,7 @@ impl Frontier {
         } else if session.session_id != self.first_tie {
             self.more_ties.insert(session.session_id);
         }
-        self.last_id = session.session_id;
+        self.last_position = position;
     }
 }
 
@@ -145,13 +163,24 @@ struct Prefetcher {
 }
 
 impl Prefetcher {
-    async fn get(&mut self, offset: u64) -> Result<SessionList, Error> {
+    /// The page for `offset`, with the offset it was fetched at: a
+    /// prefetched page from `offset` or, when `earlier_ok`, from an earlier
+    /// offset whose page still reaches past `offset`. A page that starts
+    /// earlier only overlaps more, so the walk's checks hold for it as for
+    /// any page; it saves a round trip after a tie re-read has moved the
+    /// walk off the planned offsets. Queued pages beyond `offset` stay
+    /// queued: the walk is on its way to them.
+    async fn get(&mut self, offset: u64, earlier_ok: bool) -> Result<(u64, SessionList), Error> {
         while let Some((queued, handle)) = self.queue.pop_front() {
-            if queued == offset {
+            if queued > offset {
+                self.queue.push_front((queued, handle));
+                break;
+            }
+            if queued == offset || (earlier_ok && self.reaches_past(queued, offset)) {
                 // Aborted if the stream is dropped while waiting for it.
                 let mut handle = AbortOnDrop(handle);
                 match (&mut handle.0).await {
-                    Ok(result) => return result,
+                    Ok(result) => return result.map(|page| (queued, page)),
                     // A bug, not a network problem: pass the panic on.
                     Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
                     // Cancelled (the runtime is shutting down): fetch here.
@@ -160,19 +189,56 @@ impl Prefetcher {
             }
             handle.abort();
         }
-        self.query.fetch(offset, self.limit).await
+        // This fetch counts against `depth` too: drop the furthest ahead.
+        while self.queue.len() >= self.depth.max(1) {
+            if let Some((_, handle)) = self.queue.pop_back() {
+                handle.abort();
+            }
+        }
+        let page = self.query.fetch(offset, self.limit).await?;
+        Ok((offset, page))
     }
 
-    /// Starts fetching `next`, `next + stride`, ... below `total`, keeping
-    /// at most `depth` fetches in flight.
-    fn plan(&mut self, next: u64, stride: u64, total: u64) {
-        if self.depth <= 1 || stride == 0 {
+    /// Whether a full page fetched at `start` holds positions after `offset`.
+    fn reaches_past(&self, start: u64, offset: u64) -> bool {
+        start.saturating_add(self.limit.saturating_sub(1)) > offset
+    }
+
+    /// How far apart planned pages start. Consecutive pages need to overlap
+    /// by one session; planned ones overlap by [`TIE_MARGIN`] more, so that
+    /// when a page ends in a short run of equal timestamps, the page after
+    /// it, fetched ahead, already starts before the run and reads it whole:
+    /// no re-read, which would cost a round trip of its own.
+    fn planned_stride(&self) -> u64 {
+        let margin = if self.limit >= TIE_MARGIN_MIN_PAGE {
+            TIE_MARGIN
+        } else {
+            0
+        };
+        self.limit.saturating_sub(1 + margin).max(1)
+    }
+
+    /// Starts fetching from `next` on, below `total`, keeping at most
+    /// `depth` fetches in flight. Queued fetches that can still serve the
+    /// walk from `next` on are kept.
+    fn plan(&mut self, next: u64, total: u64) {
+        let stride = self.planned_stride();
+        if self.depth <= 1 {
             return;
         }
+        while let Some((queued, _)) = self.queue.front()
+            && !self.reaches_past(*queued, next)
+        {
+            if let Some((_, handle)) = self.queue.pop_front() {
+                handle.abort();
+            }
+        }
+        // Past the page after `next`: the walk went somewhere unplanned.
+        let reach = next.saturating_add(self.limit.saturating_sub(1));
         if self
             .queue
             .front()
-            .is_some_and(|(queued, _)| *queued != next)
+            .is_some_and(|(queued, _)| *queued > reach)
         {
             self.clear();
         }
@@ -304,18 +370,21 @@ impl Walker {
                     total_changed: self.unproductive_total_changed,
                 });
             }
-            let offset = self.next_offset;
+            let limit = self.reread_limit.take().unwrap_or(self.prefetcher.limit);
+            let (offset, page) = if limit == self.prefetcher.limit {
+                // Not while a page must start with a given session, nor
+                // while bisecting: both reason about the exact offset.
+                let earlier_ok = self.tie_check.is_none() && self.known_uncovered.is_none();
+                self.prefetcher.get(self.next_offset, earlier_ok).await?
+            } else {
+                self.prefetcher.clear();
+                let offset = self.next_offset;
+                (offset, self.query.fetch(offset, limit).await?)
+            };
             if self.unproductive == 0 {
                 self.unproductive_since = offset;
                 self.unproductive_total_changed = false;
             }
-            let limit = self.reread_limit.take().unwrap_or(self.prefetcher.limit);
-            let page = if limit == self.prefetcher.limit {
-                self.prefetcher.get(offset).await?
-            } else {
-                self.prefetcher.clear();
-                self.query.fetch(offset, limit).await?
-            };
             let total_changed = self.last_total.is_some_and(|total| total != page.total);
             self.last_total = Some(page.total);
             self.unproductive_total_changed |= total_changed;
@@ -427,7 +496,7 @@ impl Walker {
         if self.done || self.reread_limit.is_some() {
             self.prefetcher.clear();
         } else {
-            self.prefetcher.plan(self.next_offset, shape.stride, total);
+            self.prefetcher.plan(self.next_offset, total);
         }
 
         if page.sessions.is_empty() {
@@ -445,8 +514,18 @@ impl Walker {
             .query
             .max_items
             .map(|max| max.saturating_sub(self.yielded()));
+        // Pages overlap on purpose up to the last session yielded: that many
+        // passed sessions are expected, more were pushed into the page by
+        // inserts ahead of the reader.
+        let expected_passed = self.frontier.as_ref().map_or(0, |frontier| {
+            frontier
+                .last_position
+                .checked_sub(offset)
+                .map_or(0, |overlap| overlap.saturating_add(1))
+                .min(u64::try_from(sessions.len()).unwrap_or(u64::MAX))
+        });
         let mut kept: u64 = 0;
-        let mut duplicates = 0;
+        let mut passed: u64 = 0;
         let mut index: u64 = 0;
         let mut stopped = false;
         let frontier = &mut self.frontier;
@@ -461,9 +540,7 @@ impl Walker {
             if let Some(frontier) = frontier.as_ref()
                 && frontier.passed(session)
             {
-                if session.session_id != frontier.last_id {
-                    duplicates += 1;
-                }
+                passed += 1;
                 return false;
             }
             if remaining.is_some_and(|remaining| kept >= remaining) {
@@ -478,7 +555,7 @@ impl Walker {
             true
         });
         self.update_stats(|stats| {
-            stats.duplicates_dropped += duplicates;
+            stats.duplicates_dropped += passed.saturating_sub(expected_passed);
             stats.items_yielded += kept;
         });
         if remaining.is_some_and(|remaining| kept >= remaining) {

@@ -153,11 +153,13 @@ async fn ties_reshuffled_on_every_request_are_never_dropped_quietly() {
         })
         .await;
         let (mut complete, mut refused) = (0, 0);
-        for _ in 0..20 {
+        // Concurrent walks also take pages fetched before a re-read.
+        for concurrency in [1, 1, 4, 4].repeat(5) {
             let result: Result<Vec<SessionInfo>, _> = hostile_client(&api, 0)
                 .user(USER)
                 .sessions()
                 .page_size(page_size)
+                .concurrency(concurrency)
                 .items()
                 .try_collect()
                 .await;

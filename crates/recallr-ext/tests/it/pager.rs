@@ -76,6 +76,83 @@ async fn an_unchanging_list_is_walked_in_order_at_any_page_size() {
     }
 }
 
+/// A page that ends in a run of equal timestamps sends the walk back to
+/// re-read the run whole; the pages already fetched ahead still serve the
+/// walk instead of being dropped and fetched again at shifted offsets.
+#[tokio::test]
+async fn a_tie_at_a_page_end_keeps_the_pages_fetched_ahead() {
+    let store = Store::new();
+    store.add_user(USER);
+    for n in 0..40_u128 {
+        // Newest first, session n is at position 39 - n: positions 17 and
+        // 18, the end of the second page of ten, share a timestamp.
+        let created = if n == 21 { 22 } else { n as i64 };
+        store.insert(USER, session(n, created, SessionStatus::Processed));
+    }
+    let expected = original_ids(&store);
+    let server = start(store).await;
+    let (sessions, stats) = walk(&server, 10, 4).await;
+    assert_exactly_once(&sessions, &expected);
+    assert_eq!(sessions.len(), 40);
+    let offsets = requested_offsets(&server);
+    // Without the tie: 0, 9, 18, 27, 36. The re-read at 16 is the only
+    // extra request; the page fetched ahead at 18 fills in after it.
+    let mut sorted = offsets.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        [0, 9, 16, 18, 27, 36],
+        "requested in order {offsets:?}"
+    );
+    assert_eq!(stats.pages_fetched, 6);
+}
+
+/// The `offset` of every request the server received, in arrival order.
+fn requested_offsets(server: &StubServer) -> Vec<u64> {
+    server
+        .requests()
+        .iter()
+        .map(|request| {
+            form_urlencoded::parse(request.query.as_bytes())
+                .find(|(name, _)| name == "offset")
+                .and_then(|(_, value)| value.parse().ok())
+                .expect("every request has an offset")
+        })
+        .collect()
+}
+
+/// Pages fetched ahead overlap by three sessions (pages of 50 or more), so
+/// a page that ends in two equal timestamps needs no re-read: the page
+/// after it already starts before the run.
+#[tokio::test]
+async fn a_tie_of_two_at_a_page_end_is_read_whole_by_the_page_fetched_ahead() {
+    let store = Store::new();
+    store.add_user(USER);
+    for n in 0..300_u128 {
+        // Positions 98 and 99, the end of the first page, share a timestamp.
+        let created = if n == 200 { 201 } else { n as i64 };
+        store.insert(USER, session(n, created, SessionStatus::Processed));
+    }
+    let expected = original_ids(&store);
+    let server = start(store).await;
+    let (sessions, stats) = walk(&server, 100, 4).await;
+    assert_exactly_once(&sessions, &expected);
+    assert_eq!(sessions.len(), 300);
+    let mut offsets = requested_offsets(&server);
+    offsets.sort_unstable();
+    assert_eq!(offsets, [0, 97, 194, 291]);
+    // Overlap by design, not churn.
+    assert_eq!(stats.duplicates_dropped, 0);
+
+    // One page at a time, the tie costs a re-read from just before it.
+    let server = start(server.store().clone()).await;
+    let (sessions, _) = walk(&server, 100, 1).await;
+    assert_exactly_once(&sessions, &expected);
+    let mut offsets = requested_offsets(&server);
+    offsets.sort_unstable();
+    assert_eq!(offsets, [0, 97, 196, 295]);
+}
+
 #[tokio::test]
 async fn pages_carry_only_new_sessions_and_the_total() {
     let server = start(store_with(25)).await;

@@ -44,15 +44,26 @@ struct Scenario {
 }
 
 fn scenario() -> impl Strategy<Value = Scenario> {
+    // Small pages, and pages large enough that pages fetched ahead overlap
+    // by more than one session (50 and up).
+    let list_and_page = prop_oneof![
+        (
+            prop::collection::vec((0..30_i64, 0..5_usize), 0..60),
+            2..9_u64
+        ),
+        (
+            prop::collection::vec((0..120_i64, 0..5_usize), 0..260),
+            50..56_u64
+        ),
+    ];
     (
-        prop::collection::vec((0..30_i64, 0..5_usize), 0..60),
-        2..9_u64,
+        list_and_page,
         prop::sample::select(vec![1_usize, 2, 4]),
         prop::collection::vec(0..5_usize, 0..3),
         prop::collection::vec(prop::collection::vec(change(), 0..4), 0..40),
     )
         .prop_map(
-            |(initial, page_size, concurrency, filter, changes)| Scenario {
+            |((initial, page_size), concurrency, filter, changes)| Scenario {
                 initial,
                 page_size,
                 concurrency,

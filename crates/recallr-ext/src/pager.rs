@@ -54,13 +54,9 @@ use crate::sessions::{MAX_PAGE_SIZE, Query};
 /// below this. Documented on [`Error::NoProgress`].
 pub(crate) const MAX_UNPRODUCTIVE_FETCHES: u32 = 64;
 
-/// Extra sessions of overlap between pages fetched ahead: a page that ends
-/// in a run of up to this many equal timestamps needs no re-read.
-const TIE_MARGIN: u64 = 2;
-
-/// Pages smaller than this get no [`TIE_MARGIN`]: it would cost more than
-/// 4% more requests.
-const TIE_MARGIN_MIN_PAGE: u64 = 50;
+/// The largest share of a page the pager spends on overlap between pages
+/// fetched ahead (see [`tie_margin`]).
+const MAX_MARGIN_SHARE: u64 = 4;
 
 /// The smallest page the pager asks for: one session overlaps the previous
 /// page, so a page of one could never make progress.
@@ -160,6 +156,10 @@ struct Prefetcher {
     limit: u64,
     depth: usize,
     queue: VecDeque<(u64, JoinHandle<Result<SessionList, Error>>)>,
+    /// Adjacent sessions seen in the walk's pages, and how many of them
+    /// shared a timestamp.
+    pairs_seen: u64,
+    tied_pairs: u64,
 }
 
 impl Prefetcher {
@@ -204,18 +204,22 @@ impl Prefetcher {
         start.saturating_add(self.limit.saturating_sub(1)) > offset
     }
 
-    /// How far apart planned pages start. Consecutive pages need to overlap
-    /// by one session; planned ones overlap by [`TIE_MARGIN`] more, so that
-    /// when a page ends in a short run of equal timestamps, the page after
-    /// it, fetched ahead, already starts before the run and reads it whole:
-    /// no re-read, which would cost a round trip of its own.
+    /// Counts the adjacent sessions of a page received that share a
+    /// timestamp, for [`tie_margin`].
+    fn observe(&mut self, page: &SessionList) {
+        for pair in page.sessions.windows(2) {
+            self.pairs_seen = self.pairs_seen.saturating_add(1);
+            if pair[0].created_at == pair[1].created_at {
+                self.tied_pairs = self.tied_pairs.saturating_add(1);
+            }
+        }
+    }
+
+    /// How far apart planned pages start: one session of overlap, plus the
+    /// margin that suits the ties seen so far.
     fn planned_stride(&self) -> u64 {
-        let margin = if self.limit >= TIE_MARGIN_MIN_PAGE {
-            TIE_MARGIN
-        } else {
-            0
-        };
-        self.limit.saturating_sub(1 + margin).max(1)
+        let margin = tie_margin(self.tied_pairs, self.pairs_seen, self.depth, self.limit);
+        self.limit.saturating_sub(margin.saturating_add(1)).max(1)
     }
 
     /// Starts fetching from `next` on, below `total`, keeping at most
@@ -318,6 +322,8 @@ impl Walker {
                 limit,
                 depth,
                 queue: VecDeque::new(),
+                pairs_seen: 0,
+                tied_pairs: 0,
             },
             query,
             stats: Arc::default(),
@@ -393,6 +399,7 @@ impl Walker {
                 stats.total_changes += u64::from(total_changed);
             });
             check_order(offset, &page)?;
+            self.prefetcher.observe(&page);
             let tie_check = self.tie_check.take();
             if let Some(frontier) = &self.frontier {
                 // Suspicious, but inserts and deletes can explain it: two
@@ -641,6 +648,37 @@ impl PageShape {
     }
 }
 
+/// Extra sessions of overlap between pages fetched ahead, from the share
+/// of adjacent sessions seen so far that shared a timestamp.
+///
+/// A page that ends in a run of more than `margin` equal timestamps (and at
+/// least two) needs a re-read from before the run: a round trip in which
+/// the other `depth - 1` fetches in flight finish and nothing new starts,
+/// about `depth` pages' worth of time. With ties at a rate `p`, that
+/// happens after a page with a chance of about `p^max(margin, 1)`. The
+/// margin itself costs `margin / (limit - 1)` more pages. The margin taken
+/// minimizes the sum, up to a quarter of a page: none when no ties were
+/// seen, three when one session in ten ties with the one before (pages
+/// of 100, depth 2 to 8).
+fn tie_margin(tied_pairs: u64, pairs_seen: u64, depth: usize, limit: u64) -> u64 {
+    if tied_pairs == 0 || pairs_seen == 0 || depth <= 1 || limit < 2 {
+        return 0;
+    }
+    // Ratios of counts: no precision matters here beyond choosing well.
+    let rate = tied_pairs as f64 / pairs_seen as f64;
+    let cost = |margin: u64| {
+        let extra_pages = margin as f64 / (limit - 1) as f64;
+        let reread = rate.powi(i32::try_from(margin.max(1)).unwrap_or(i32::MAX));
+        extra_pages + depth as f64 * reread
+    };
+    let largest = (limit - 1).min(MAX_PAGE_SIZE) / MAX_MARGIN_SHARE;
+    // A margin of one would not spare a re-read: a run of two needs two.
+    std::iter::once(0)
+        .chain(2..=largest)
+        .min_by(|a, b| cost(*a).total_cmp(&cost(*b)))
+        .unwrap_or(0)
+}
+
 /// How far the next page starts after this one, given its number of
 /// sessions and where its trailing run of equal timestamps starts
 /// ([`trailing_run_start`]). Normally the last session becomes the first of
@@ -852,5 +890,40 @@ impl Stream for SessionItems {
                 Poll::Pending => return Poll::Pending,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tie_margin;
+
+    #[test]
+    fn no_ties_seen_means_no_margin() {
+        assert_eq!(tie_margin(0, 990, 8, 100), 0);
+        assert_eq!(tie_margin(0, 0, 8, 100), 0);
+        // Sequential walks plan nothing.
+        assert_eq!(tie_margin(50, 99, 1, 100), 0);
+    }
+
+    #[test]
+    fn the_margin_grows_with_the_tie_rate_and_the_depth() {
+        // One pair in a hundred ties: a run of two is worth covering.
+        assert_eq!(tie_margin(1, 100, 4, 100), 2);
+        // One in ten (the stub's generated data).
+        for depth in [2, 4, 8] {
+            assert_eq!(tie_margin(10, 100, depth, 100), 3, "depth {depth}");
+        }
+        assert_eq!(tie_margin(10, 100, 16, 100), 4);
+        // Small pages pay more per session of margin.
+        assert_eq!(tie_margin(1, 100, 4, 10), 0);
+    }
+
+    #[test]
+    fn the_margin_stays_within_a_quarter_of_a_page() {
+        assert_eq!(tie_margin(80, 100, 16, 100), 24);
+        assert_eq!(tie_margin(8, 10, 16, 10), 2);
+        assert_eq!(tie_margin(u64::MAX / 2, u64::MAX, usize::MAX, u64::MAX), 25);
+        // Every pair tied: the page is one run, which no margin spares.
+        assert_eq!(tie_margin(99, 99, 16, 100), 0);
     }
 }

@@ -16,6 +16,7 @@ use crate::paths::Workspace;
 use crate::pipeline;
 use crate::progenitor_input;
 use crate::spec::{self, Spec};
+use crate::timestamps;
 use crate::transaction::{self, FileSet, Recovery};
 
 /// Whether the committed generated file matches the spec.
@@ -182,6 +183,7 @@ pub fn render(spec: &Spec) -> Result<String, XtaskError> {
     })?;
     add_to_types_module(&mut file, parsed.items).map_err(generator_error)?;
     forward_compat::apply(&mut file).map_err(generator_error)?;
+    timestamps::apply(&mut file).map_err(generator_error)?;
     // The client's shared state and the body-capping hook replace
     // progenitor's empty hooks impl.
     let before = file.items.len();

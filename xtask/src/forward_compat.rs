@@ -406,20 +406,27 @@ fn append_doc(attrs: &mut Vec<Attribute>, text: &str) {
 }
 
 fn is_flatten(attrs: &[Attribute]) -> bool {
+    has_serde_arg(attrs, "flatten")
+}
+
+/// Whether a `#[serde(..)]` attribute among `attrs` has the argument `name`
+/// (`flatten`, or `with = ".."`).
+pub(crate) fn has_serde_arg(attrs: &[Attribute], name: &str) -> bool {
     attrs.iter().any(|attr| {
-        let mut flatten = false;
+        let mut found = false;
         if attr.path().is_ident("serde") {
             // Other serde arguments (`rename = ".."`) are skipped, not errors.
             let _ = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("flatten") {
-                    flatten = true;
-                } else if meta.input.peek(syn::Token![=]) {
+                if meta.path.is_ident(name) {
+                    found = true;
+                }
+                if meta.input.peek(syn::Token![=]) {
                     meta.value()?.parse::<syn::Expr>()?;
                 }
                 Ok(())
             });
         }
-        flatten
+        found
     })
 }
 

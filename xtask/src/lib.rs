@@ -25,6 +25,7 @@ pub mod progenitor_input;
 pub mod spec;
 pub mod spec_diff;
 pub mod spec_update;
+pub mod timestamps;
 pub mod transaction;
 
 pub use codegen::{Freshness, check, generate, write};

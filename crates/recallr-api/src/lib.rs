@@ -70,6 +70,7 @@ pub mod types {
     )]
     #[non_exhaustive]
     pub struct SessionInfo {
+        #[serde(deserialize_with = "crate::timestamp::deserialize")]
         pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
         ///Only with include_memories=true.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1222,6 +1223,47 @@ pub mod builder {
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+/// Decoding of `date-time` fields: chrono's RFC 3339 parser first,
+/// several times faster than the lenient `FromStr` behind chrono's
+/// own `Deserialize`, then that lenient parse, so that every string
+/// decodes exactly as with chrono's `Deserialize`.
+mod timestamp {
+    use ::chrono::{DateTime, Utc};
+    struct Timestamp(DateTime<Utc>);
+    struct TimestampVisitor;
+    impl ::serde::de::Visitor<'_> for TimestampVisitor {
+        type Value = Timestamp;
+        fn expecting(
+            &self,
+            formatter: &mut ::std::fmt::Formatter<'_>,
+        ) -> ::std::fmt::Result {
+            formatter.write_str("an RFC 3339 date and time string")
+        }
+        fn visit_str<E: ::serde::de::Error>(
+            self,
+            value: &str,
+        ) -> ::std::result::Result<Timestamp, E> {
+            match DateTime::parse_from_rfc3339(value) {
+                Ok(time) => Ok(Timestamp(time.with_timezone(&Utc))),
+                Err(_) => {
+                    value.parse::<DateTime<Utc>>().map(Timestamp).map_err(E::custom)
+                }
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Timestamp {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer.deserialize_str(TimestampVisitor)
+        }
+    }
+    pub(crate) fn deserialize<'de, D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<DateTime<Utc>, D::Error> {
+        <Timestamp as ::serde::Deserialize>::deserialize(deserializer).map(|time| time.0)
+    }
 }
 /// The most bytes of a response body a [`Client`] reads unless told
 /// otherwise: 32 MiB. A page of 100 sessions is a few kilobytes.

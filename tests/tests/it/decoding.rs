@@ -2,7 +2,10 @@
 //! when the vendor adds statuses or fields.
 
 use crate::common::vendor_sample_response;
-use recallr_api::types::{ErrorDetail, HttpValidationError, SessionList, SessionStatus};
+use chrono::{DateTime, Utc};
+use recallr_api::types::{
+    ErrorDetail, HttpValidationError, SessionInfo, SessionList, SessionStatus,
+};
 use serde_json::json;
 
 fn decode(value: serde_json::Value) -> SessionList {
@@ -86,4 +89,72 @@ fn both_error_bodies_decode() {
     // Each body is refused as the other, so a client can tell them apart.
     assert!(serde_json::from_value::<ErrorDetail>(json!({"detail": []})).is_err());
     assert!(serde_json::from_value::<HttpValidationError>(json!({"detail": "x"})).is_err());
+}
+
+/// `created_at` as the generated types decode it, and as chrono's own
+/// `Deserialize` does: the generated decoder tries chrono's RFC 3339 parser
+/// first for speed, and must agree with chrono on every string.
+fn both_decodings(text: &str) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    let session = json!({
+        "session_id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
+        "created_at": text,
+        "metadata": {},
+    });
+    let generated = serde_json::from_value::<SessionInfo>(session)
+        .ok()
+        .map(|session| session.created_at);
+    let chrono_own = serde_json::from_value::<DateTime<Utc>>(json!(text)).ok();
+    (generated, chrono_own)
+}
+
+#[test]
+fn timestamps_decode_exactly_as_chrono_decodes_them() {
+    let accepted = [
+        "2023-11-07T05:31:56Z",
+        "2023-11-07T05:31:56.123456789Z",
+        "2023-11-07T05:31:56+05:30",
+        "2023-11-07T05:31:56-00:00",
+        "2023-11-07t05:31:56z",
+        "2023-12-31T23:59:60Z",
+        // Only chrono's lenient parser takes these.
+        "2023-11-07 05:31:56Z",
+        "2023-11-07T05:31:56 +05:30",
+    ];
+    for text in accepted {
+        let (generated, chrono_own) = both_decodings(text);
+        assert!(chrono_own.is_some(), "chrono takes {text}");
+        assert_eq!(generated, chrono_own, "{text}");
+    }
+    let refused = [
+        "",
+        "yesterday",
+        "2023-02-30T00:00:00Z",
+        "2023-11-07T05:31:56",
+        "2023-11-07T25:31:56Z",
+        "2023-11-07T05:31:56.Z",
+    ];
+    for text in refused {
+        assert_eq!(both_decodings(text), (None, None), "{text}");
+    }
+    // Not a string at all.
+    let session = json!({
+        "session_id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
+        "created_at": 1_699_335_116,
+        "metadata": {},
+    });
+    let error = serde_json::from_value::<SessionInfo>(session)
+        .err()
+        .map(|err| err.to_string())
+        .unwrap_or_default();
+    assert!(error.contains("RFC 3339"), "{error}");
+}
+
+proptest::proptest! {
+    #[test]
+    fn generated_timestamp_decoding_agrees_with_chrono(
+        text in r"[0-9]{4}-[01][0-9]-[0-3][0-9][Tt ][0-2][0-9]:[0-6][0-9]:[0-6][0-9](\.[0-9]{0,12})?( ?([Zz]|[+-][0-2][0-9]:?[0-5][0-9]))?"
+    ) {
+        let (generated, chrono_own) = both_decodings(&text);
+        proptest::prop_assert_eq!(generated, chrono_own, "{}", text);
+    }
 }

@@ -24,8 +24,10 @@
 //! among equal timestamps is not documented, so a page that ends in a run
 //! of ties is followed by one that starts before the run and reads it whole
 //! (up to [`MAX_PAGE_SIZE`](crate::MAX_PAGE_SIZE) sessions in one request).
-//! Only a run longer than that relies on ties keeping one order from request
-//! to request; a reordering seen there fails the walk rather than skip rows.
+//! Two cases still rely on ties keeping one order from request to request:
+//! a run longer than that, where a reordering seen fails the walk rather
+//! than skip rows; and a server that reorders ties just as deletes ahead of
+//! the reader shift a run across the start of the page that re-reads it.
 //! A run of fetches that yields nothing new is bounded ([`Error::NoProgress`]).
 //!
 //! With [`concurrency`](crate::ListSessions::concurrency) above 1, pages are
@@ -207,6 +209,9 @@ impl Prefetcher {
     /// Counts the adjacent sessions of a page received that share a
     /// timestamp, for [`tie_margin`].
     fn observe(&mut self, page: &SessionList) {
+        if self.depth <= 1 {
+            return;
+        }
         for pair in page.sessions.windows(2) {
             self.pairs_seen = self.pairs_seen.saturating_add(1);
             if pair[0].created_at == pair[1].created_at {

@@ -392,8 +392,9 @@ fn throughput(out: &mut String, results: &Results) {
     let _ = writeln!(
         out,
         "\nThe loop pages with `offset += 100`, as a user would; the pager overlaps \
-         consecutive pages by one session (to stay correct while the list changes), so \
-         it sends about 1% more requests, and that cost is inside the ratio. The minimal \
+         consecutive pages by two sessions (to stay correct while the list changes and \
+         whatever order the server gives equal timestamps), so it sends about 2% more \
+         requests, and that cost is inside the ratio. The minimal \
          struct keeps ids, statuses and timestamps as strings and metadata as a \
          `serde_json::Value`; `recallr-ext` parses UUIDs, timestamps and statuses and \
          keeps unknown fields. Client CPU is the client process's user + system time \
@@ -437,8 +438,9 @@ The generated types now try chrono's RFC 3339 parser first (about 415 a timestam
 back to the lenient parse, so every string decodes as before (a test and a property test \
 compare the two). What it cost: a private module of 40 generated lines and a pass in the \
 generator. What is left above the loop: parsing UUIDs and statuses (the loop keeps strings), \
-the flattened `extra` maps, and the overlap's 1.5% more requests at this size (1.1% at \
-100,000 sessions).";
+the flattened `extra` maps, and the overlap: 2.5% more requests at this size, 2.1% at \
+100,000 sessions, since pages now overlap by two sessions (they overlapped by one when this \
+was measured).";
 
 fn latency(out: &mut String, results: &Results) {
     let lat = &results.latency;

@@ -151,12 +151,13 @@ fn parse_timeout(value: &str) -> Result<f64, String> {
 /// `--limit`'s help, with the API's page-size bounds from the spec.
 fn limit_help() -> String {
     format!(
-        "Sessions per request, {} to {} [default: {}; {} with --all]. With --all at least 2 \
-         are fetched, as consecutive pages overlap by one.",
+        "Sessions per request, {} to {} [default: {}; {} with --all]. With --all at least {} \
+         are fetched, as consecutive pages overlap by two.",
         recallr_ext::MIN_PAGE_SIZE,
         recallr_ext::MAX_PAGE_SIZE,
         recallr_ext::DEFAULT_PAGE_SIZE,
         recallr_ext::MAX_PAGE_SIZE,
+        recallr_ext::MIN_WALK_PAGE_SIZE,
     )
 }
 

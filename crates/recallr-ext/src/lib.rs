@@ -104,5 +104,5 @@ pub use reqwest;
 pub use retry::RetryPolicy;
 pub use sessions::{
     DEFAULT_PAGE_SIZE, ListSessions, MAX_CONCURRENCY, MAX_METADATA_FILTER_LEN, MAX_PAGE_SIZE,
-    MAX_USER_ID_LEN, MIN_PAGE_SIZE,
+    MAX_USER_ID_LEN, MIN_PAGE_SIZE, MIN_WALK_PAGE_SIZE,
 };

@@ -11,23 +11,27 @@
 //! - A session is *passed* when it is newer than the frontier, or one of the
 //!   tied ids. Only sessions not passed are yielded, so yielded sessions
 //!   strictly follow the server's order and none is yielded twice.
-//! - Consecutive pages overlap by one session. A page is trusted only when
-//!   its first session is passed (or it starts the list): then nothing
-//!   between the frontier and the page can have been missed, whenever the
-//!   page was fetched. Otherwise the pager steps back (exponentially, then
-//!   by bisection) until a page covers the frontier again.
+//! - A page is trusted only when its first session is strictly newer than
+//!   the frontier (or it starts the list): every session not yet yielded is
+//!   older than that one, or tied with the frontier, so it lies after it
+//!   in the page or beyond, whenever the page was fetched and whatever
+//!   order the server gives equal timestamps. Otherwise the pager steps
+//!   back (exponentially, then by bisection) until a page covers the
+//!   frontier again.
+//! - So the next page starts with the session just before the page's
+//!   trailing run of equal timestamps: the second-to-last session when the
+//!   last one's timestamp is its own on the page, before the whole run
+//!   otherwise. Such a page reads the run whole, in one response (up to
+//!   [`MAX_PAGE_SIZE`](crate::MAX_PAGE_SIZE) sessions).
 //!
 //! So every session that exists for the whole walk is yielded exactly once,
 //! whatever inserts, deletes and status changes happen between fetches.
 //! This rests on the server's documented order (newest `created_at` first),
 //! which every page is checked against ([`Error::OrderViolated`]). The order
-//! among equal timestamps is not documented, so a page that ends in a run
-//! of ties is followed by one that starts before the run and reads it whole
-//! (up to [`MAX_PAGE_SIZE`](crate::MAX_PAGE_SIZE) sessions in one request).
-//! Two cases still rely on ties keeping one order from request to request:
-//! a run longer than that, where a reordering seen fails the walk rather
-//! than skip rows; and a server that reorders ties just as deletes ahead of
-//! the reader shift a run across the start of the page that re-reads it.
+//! among equal timestamps is not documented, and only a run of them longer
+//! than the largest page relies on it staying the same from request to
+//! request: there, a page may start inside the run, and a reordering seen
+//! fails the walk rather than skip rows.
 //! A run of fetches that yields nothing new is bounded ([`Error::NoProgress`]).
 //!
 //! With [`concurrency`](crate::ListSessions::concurrency) above 1, pages are
@@ -49,7 +53,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::error::Error;
-use crate::sessions::{MAX_PAGE_SIZE, Query};
+use crate::sessions::{MAX_PAGE_SIZE, MIN_WALK_PAGE_SIZE, Query};
 
 /// How many fetches in a row may yield nothing new before the walk fails.
 /// Recovering from any change takes about `2 * log2(total)` fetches, far
@@ -59,10 +63,6 @@ pub(crate) const MAX_UNPRODUCTIVE_FETCHES: u32 = 64;
 /// The largest share of a page the pager spends on overlap between pages
 /// fetched ahead (see [`tie_margin`]).
 const MAX_MARGIN_SHARE: u64 = 4;
-
-/// The smallest page the pager asks for: one session overlaps the previous
-/// page, so a page of one could never make progress.
-const MIN_WALK_PAGE_SIZE: u64 = 2;
 
 /// Counters of a walk, from [`SessionPages::stats`] or [`SessionItems::stats`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -130,6 +130,11 @@ impl Frontier {
     fn passed(&self, session: &SessionInfo) -> bool {
         session.created_at > self.created_at
             || (session.created_at == self.created_at && self.is_tie(session.session_id))
+    }
+
+    /// How many sessions were yielded with exactly `created_at`.
+    fn ties(&self) -> usize {
+        self.more_ties.len().saturating_add(1)
     }
 
     fn is_tie(&self, id: Uuid) -> bool {
@@ -220,11 +225,11 @@ impl Prefetcher {
         }
     }
 
-    /// How far apart planned pages start: one session of overlap, plus the
-    /// margin that suits the ties seen so far.
+    /// How far apart planned pages start: two sessions of overlap (see
+    /// [`next_stride`]), plus the margin that suits the ties seen so far.
     fn planned_stride(&self) -> u64 {
         let margin = tie_margin(self.tied_pairs, self.pairs_seen, self.depth, self.limit);
-        self.limit.saturating_sub(margin.saturating_add(1)).max(1)
+        self.limit.saturating_sub(margin.saturating_add(2)).max(1)
     }
 
     /// Starts fetching from `next` on, below `total`, keeping at most
@@ -426,7 +431,11 @@ impl Walker {
                     }
                 }
             }
-            if !self.covers_frontier(offset, &page) {
+            let in_long_run = tie_check.is_some()
+                || self.frontier.as_ref().is_some_and(|frontier| {
+                    frontier.ties() >= usize::try_from(MAX_PAGE_SIZE - 1).unwrap_or(usize::MAX)
+                });
+            if !self.covers_frontier(offset, &page, in_long_run) {
                 self.step_back_from(offset, &page);
                 continue;
             }
@@ -436,13 +445,17 @@ impl Walker {
         }
     }
 
-    /// Whether `page` starts at or before the frontier, so that nothing
-    /// between the frontier and the page can have been skipped.
-    fn covers_frontier(&self, offset: u64, page: &SessionList) -> bool {
+    /// Whether `page` starts before the frontier, so that nothing between
+    /// the frontier and the page can have been skipped. Inside a run of ties
+    /// longer than a page (`in_long_run`), starting with a session of the run
+    /// already yielded has to do.
+    fn covers_frontier(&self, offset: u64, page: &SessionList, in_long_run: bool) -> bool {
         match (&self.frontier, page.sessions.first()) {
             (None, _) => true,
             _ if offset == 0 => true,
-            (Some(frontier), Some(first)) => frontier.passed(first),
+            (Some(frontier), Some(first)) => {
+                first.created_at > frontier.created_at || (in_long_run && frontier.passed(first))
+            }
             (Some(_), None) => false,
         }
     }
@@ -495,13 +508,13 @@ impl Walker {
             offset,
         };
         self.tie_check = shape.tie_check;
-        let Some(overlap_offset) = offset.checked_add(shape.stride) else {
+        let Some(next_start) = offset.checked_add(shape.stride) else {
             // Nothing can follow the largest offset.
             self.done = true;
             self.prefetcher.clear();
             return (!page.sessions.is_empty()).then_some(page);
         };
-        self.choose_next_offset(overlap_offset, limit, &shape, &page);
+        self.choose_next_offset(next_start, limit, &shape, &page);
         if !page.sessions.is_empty() || !shape.last_passed {
             self.reset_search();
         }
@@ -541,7 +554,7 @@ impl Walker {
         let mut index: u64 = 0;
         let mut stopped = false;
         let frontier = &mut self.frontier;
-        // In place, in order: normally only the overlapping session goes,
+        // In place, in order: normally only the overlapping sessions go,
         // and each session is moved at most once.
         sessions.retain(|session| {
             let position = offset.saturating_add(index);
@@ -576,12 +589,12 @@ impl Walker {
         sessions
     }
 
-    /// Where the walk goes after `page`, whose last session is at
-    /// `overlap_offset`: on, on with the bisection, back to re-read a run of
-    /// ties, or nowhere.
+    /// Where the walk goes after `page`, whose next page would start at
+    /// `next_start` ([`next_stride`]): on, on with the bisection, back to
+    /// re-read a run of ties, or nowhere.
     fn choose_next_offset(
         &mut self,
-        overlap_offset: u64,
+        next_start: u64,
         limit: u64,
         shape: &PageShape,
         page: &WalkPage,
@@ -592,12 +605,12 @@ impl Walker {
             // max_items reached: nothing more to plan.
         } else if page.sessions.is_empty() && shape.last_passed && self.known_uncovered.is_some() {
             // The whole page lies before the frontier: keep bisecting.
-            self.known_covered = Some(overlap_offset);
+            self.known_covered = Some(next_start);
             self.next_offset = match self.known_uncovered {
-                Some(uncovered) if uncovered > overlap_offset => {
-                    overlap_offset + (uncovered - overlap_offset) / 2
+                Some(uncovered) if uncovered > next_start => {
+                    next_start + (uncovered - next_start) / 2
                 }
-                _ => overlap_offset,
+                _ => next_start,
             };
         } else if let (Some(_), Some(frontier)) = (shape.tie_check, &self.frontier)
             && limit < MAX_PAGE_SIZE
@@ -609,7 +622,7 @@ impl Walker {
             self.reread_limit = Some(MAX_PAGE_SIZE);
             self.tie_check = None;
         } else {
-            self.next_offset = overlap_offset;
+            self.next_offset = next_start;
         }
     }
 
@@ -656,50 +669,46 @@ impl PageShape {
 /// Extra sessions of overlap between pages fetched ahead, from the share
 /// of adjacent sessions seen so far that shared a timestamp.
 ///
-/// A page that ends in a run of more than `margin` equal timestamps (and at
-/// least two) needs a re-read from before the run: a round trip in which
-/// the other `depth - 1` fetches in flight finish and nothing new starts,
-/// about `depth` pages' worth of time. With ties at a rate `p`, that
-/// happens after a page with a chance of about `p^max(margin, 1)`. The
-/// margin itself costs `margin / (limit - 1)` more pages. The margin taken
-/// minimizes the sum, up to a quarter of a page: none when no ties were
-/// seen, three when one session in ten ties with the one before (pages
-/// of 100, depth 2 to 8).
+/// A page that ends in a run of more than `margin + 1` equal timestamps
+/// needs a re-read from before the run: a round trip in which the other
+/// `depth - 1` fetches in flight finish and nothing new starts, about
+/// `depth` pages' worth of time. With ties at a rate `p`, that happens
+/// after a page with a chance of about `p^(margin + 1)`. The margin itself
+/// costs `margin / (limit - 2)` more pages. The margin taken minimizes the
+/// sum, up to a quarter of a page: none when no ties were seen, two when
+/// one session in ten ties with the one before (pages of 100, depth 2 to
+/// 8).
 fn tie_margin(tied_pairs: u64, pairs_seen: u64, depth: usize, limit: u64) -> u64 {
-    if tied_pairs == 0 || pairs_seen == 0 || depth <= 1 || limit < 2 {
+    if tied_pairs == 0 || pairs_seen == 0 || depth <= 1 || limit < MIN_WALK_PAGE_SIZE {
         return 0;
     }
     // Ratios of counts: no precision matters here beyond choosing well.
     let rate = tied_pairs as f64 / pairs_seen as f64;
     let cost = |margin: u64| {
-        let extra_pages = margin as f64 / (limit - 1) as f64;
-        let reread = rate.powi(i32::try_from(margin.max(1)).unwrap_or(i32::MAX));
+        let extra_pages = margin as f64 / (limit - 2) as f64;
+        let reread = rate.powi(i32::try_from(margin.saturating_add(1)).unwrap_or(i32::MAX));
         extra_pages + depth as f64 * reread
     };
-    let largest = (limit - 1).min(MAX_PAGE_SIZE) / MAX_MARGIN_SHARE;
-    // A margin of one would not spare a re-read: a run of two needs two.
-    std::iter::once(0)
-        .chain(2..=largest)
+    let largest = (limit - 2).min(MAX_PAGE_SIZE) / MAX_MARGIN_SHARE;
+    (0..=largest)
         .min_by(|a, b| cost(*a).total_cmp(&cost(*b)))
         .unwrap_or(0)
 }
 
 /// How far the next page starts after this one, given its number of
 /// sessions and where its trailing run of equal timestamps starts
-/// ([`trailing_run_start`]). Normally the last session becomes the first of
-/// the next page. When the page ends in a run of equal timestamps, the next
-/// page starts just before that run instead, so that it reads the whole run
-/// in one response: the server's order among equal timestamps is not
-/// documented and may change from request to request.
+/// ([`trailing_run_start`]): at the session just before that run, so that
+/// the next page starts strictly newer than the frontier and reads the
+/// whole run in one response (the server's order among equal timestamps is
+/// not documented and may change from request to request). Without ties
+/// the run is the last session alone, and the next page starts with the
+/// second-to-last.
 fn next_stride(len: usize, run_start: usize) -> u64 {
-    let plain = len.saturating_sub(1).max(1);
     let stride = match run_start {
-        // No run: the last session alone has its timestamp on this page.
-        start if start >= plain => plain,
-        // The run fills (nearly) the whole page: re-reading it from its
-        // start would gain nothing, so the order of ties is checked instead.
-        0 | 1 => plain,
-        // Start at the session just before the run.
+        // The run fills (nearly) the whole page: a page starting before it
+        // would gain (almost) nothing, so the next page overlaps on the last
+        // session and the order of ties is checked instead.
+        0 | 1 => len.saturating_sub(1).max(1),
         start => start - 1,
     };
     u64::try_from(stride).unwrap_or(u64::MAX)
@@ -913,12 +922,12 @@ mod tests {
     #[test]
     fn the_margin_grows_with_the_tie_rate_and_the_depth() {
         // One pair in a hundred ties: a run of two is worth covering.
-        assert_eq!(tie_margin(1, 100, 4, 100), 2);
-        // One in ten (the stub's generated data).
+        assert_eq!(tie_margin(1, 100, 4, 100), 1);
+        // One in ten (the stub's generated data): runs of three too.
         for depth in [2, 4, 8] {
-            assert_eq!(tie_margin(10, 100, depth, 100), 3, "depth {depth}");
+            assert_eq!(tie_margin(10, 100, depth, 100), 2, "depth {depth}");
         }
-        assert_eq!(tie_margin(10, 100, 16, 100), 4);
+        assert_eq!(tie_margin(10, 100, 16, 100), 3);
         // Small pages pay more per session of margin.
         assert_eq!(tie_margin(1, 100, 4, 10), 0);
     }

@@ -18,6 +18,10 @@ pub const MAX_PAGE_SIZE: u64 = recallr_api::facts::list_sessions::LIMIT_MAX;
 pub const DEFAULT_PAGE_SIZE: u64 = recallr_api::facts::list_sessions::LIMIT_DEFAULT;
 /// The smallest page the API serves: `limit`'s minimum in the spec.
 pub const MIN_PAGE_SIZE: u64 = recallr_api::facts::list_sessions::LIMIT_MIN;
+/// The smallest page the streams ask for: consecutive pages overlap by two
+/// sessions, so a page of two could never make progress. A smaller
+/// [`ListSessions::page_size`] is raised to this for the streams.
+pub const MIN_WALK_PAGE_SIZE: u64 = 3;
 /// The most pages a pager fetches at once; see [`ListSessions::concurrency`].
 pub const MAX_CONCURRENCY: usize = 16;
 /// The longest user id sent, in bytes. Percent-encoded in the path, a
@@ -130,8 +134,8 @@ impl ListSessions {
 
     /// Sessions per request, 1 to 100. The default is the API's (10) for
     /// [`send`](Self::send) and 100 for the streams, which makes the fewest
-    /// requests. The streams ask for at least 2, because consecutive pages
-    /// overlap by one session.
+    /// requests. The streams ask for at least [`MIN_WALK_PAGE_SIZE`] (3),
+    /// because consecutive pages overlap by two sessions.
     pub fn page_size(mut self, page_size: u64) -> Self {
         self.page_size = Some(page_size);
         self

@@ -363,3 +363,67 @@ async fn a_huge_declared_length_is_cut_at_the_default_limit() {
     );
     assert_eq!(recallr_ext::DEFAULT_MAX_RESPONSE_BYTES, 32 * 1024 * 1024);
 }
+
+/// Equal timestamps reshuffled on every request while sessions are deleted
+/// between requests: a delete ahead of the reader shifts a run of ties
+/// across the start of the next page, and a reshuffle then puts a session
+/// not yet yielded before it. Every session never deleted is still yielded
+/// exactly once.
+#[tokio::test]
+async fn ties_reshuffled_while_sessions_are_deleted_are_never_skipped() {
+    use rand::{Rng, SeedableRng};
+    for seed in 0..200_u64 {
+        let sessions: Vec<SessionInfo> = (0..60_u128)
+            .map(|n| session(n, 100 - (n / 3) as i64, SessionStatus::Processed))
+            .collect();
+        let state = Arc::new(Mutex::new((
+            sessions.clone(),
+            HashSet::new(),
+            rand::rngs::StdRng::seed_from_u64(seed),
+        )));
+        let shared = Arc::clone(&state);
+        let api = serve_list(move || {
+            let Ok(mut state) = shared.lock() else {
+                return Vec::new();
+            };
+            let (list, deleted, rng) = &mut *state;
+            if !list.is_empty() && rng.random_bool(0.5) {
+                let gone = list.remove(rng.random_range(0..list.len()));
+                deleted.insert(gone.session_id);
+            }
+            let mut shuffled = list.clone();
+            for group in shuffled.chunk_by_mut(|a, b| a.created_at == b.created_at) {
+                group.shuffle(rng);
+            }
+            shuffled
+        })
+        .await;
+        let page_size = 5 + seed % 6;
+        let concurrency = if seed % 2 == 0 { 1 } else { 4 };
+        let items: Vec<SessionInfo> = hostile_client(&api, 0)
+            .user(USER)
+            .sessions()
+            .page_size(page_size)
+            .concurrency(concurrency)
+            .items()
+            .try_collect()
+            .await
+            .unwrap_or_else(|error| panic!("seed {seed}: {error}"));
+        let yielded: Vec<_> = items.iter().map(|s| s.session_id).collect();
+        let unique: HashSet<_> = yielded.iter().copied().collect();
+        assert_eq!(unique.len(), yielded.len(), "seed {seed}: a session twice");
+        let deleted = state
+            .lock()
+            .map(|state| state.1.clone())
+            .unwrap_or_default();
+        let skipped: Vec<_> = sessions
+            .iter()
+            .map(|s| s.session_id)
+            .filter(|id| !deleted.contains(id) && !unique.contains(id))
+            .collect();
+        assert!(
+            skipped.is_empty(),
+            "seed {seed}, pages of {page_size}, concurrency {concurrency}: skipped {skipped:?}"
+        );
+    }
+}

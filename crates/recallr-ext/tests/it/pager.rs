@@ -84,9 +84,9 @@ async fn a_tie_at_a_page_end_keeps_the_pages_fetched_ahead() {
     let store = Store::new();
     store.add_user(USER);
     for n in 0..40_u128 {
-        // Newest first, session n is at position 39 - n: positions 17 and
-        // 18, the end of the second page of ten, share a timestamp.
-        let created = if n == 21 { 22 } else { n as i64 };
+        // Newest first, session n is at position 39 - n: positions 16 and
+        // 17, the end of the second page of ten, share a timestamp.
+        let created = if n == 22 { 23 } else { n as i64 };
         store.insert(USER, session(n, created, SessionStatus::Processed));
     }
     let expected = original_ids(&store);
@@ -95,13 +95,13 @@ async fn a_tie_at_a_page_end_keeps_the_pages_fetched_ahead() {
     assert_exactly_once(&sessions, &expected);
     assert_eq!(sessions.len(), 40);
     let offsets = requested_offsets(&server);
-    // Without the tie: 0, 9, 18, 27, 36. The re-read at 16 is the only
-    // extra request; the page fetched ahead at 18 fills in after it.
+    // Without the tie: 0, 8, 16, 24, 32. The re-read at 15 is the only
+    // extra request; the page fetched ahead at 16 fills in after it.
     let mut sorted = offsets.clone();
     sorted.sort_unstable();
     assert_eq!(
         sorted,
-        [0, 9, 16, 18, 27, 36],
+        [0, 8, 15, 16, 24, 32],
         "requested in order {offsets:?}"
     );
     assert_eq!(stats.pages_fetched, 6);
@@ -146,14 +146,14 @@ async fn offsets_of_walk(created: impl Fn(u128) -> i64) -> (Vec<u64>, PagerStats
 #[tokio::test]
 async fn pages_fetched_ahead_overlap_by_a_margin_that_suits_the_ties_seen() {
     let (offsets, stats) = offsets_of_walk(|n| n as i64).await;
-    assert_eq!(offsets, [0, 99, 198, 297, 396]);
+    assert_eq!(offsets, [0, 98, 196, 294, 392]);
     assert_eq!(stats.duplicates_dropped, 0);
 
     // Session n sits at position 399 - n. Three ties in the first page
-    // (positions 10/11, 40/41, 70/71) make a margin of two worth it; the
-    // page at 99 then ends in a tie (positions 197/198), which the page
-    // planned at 196 reads whole.
-    let tied_with_previous = [388, 358, 328, 201];
+    // (positions 10/11, 40/41, 70/71) make a margin of one worth it; the
+    // page at 98 then ends in a tie (positions 196/197), which the page
+    // planned at 195 reads whole.
+    let tied_with_previous = [388, 358, 328, 202];
     let (offsets, stats) = offsets_of_walk(move |n| {
         let n = if tied_with_previous.contains(&n) {
             n + 1
@@ -163,7 +163,7 @@ async fn pages_fetched_ahead_overlap_by_a_margin_that_suits_the_ties_seen() {
         n as i64
     })
     .await;
-    assert_eq!(offsets, [0, 99, 196, 293, 390]);
+    assert_eq!(offsets, [0, 98, 195, 292, 389]);
     // Overlap by design, not churn.
     assert_eq!(stats.duplicates_dropped, 0);
 }
@@ -180,8 +180,8 @@ async fn pages_carry_only_new_sessions_and_the_total() {
         .await
         .expect("the walk succeeds");
     let sizes: Vec<usize> = pages.iter().map(|page| page.sessions.len()).collect();
-    // Pages overlap by one session, which is not yielded twice.
-    assert_eq!(sizes, [10, 9, 6]);
+    // Pages overlap by two sessions, which are not yielded twice.
+    assert_eq!(sizes, [10, 8, 7]);
     assert!(pages.iter().all(|page| page.total == 25));
     assert_eq!(pages.last().map(|page| page.has_more), Some(false));
 }

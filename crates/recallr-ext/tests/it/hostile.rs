@@ -111,6 +111,22 @@ async fn serve_list(order: impl Fn() -> Vec<SessionInfo> + Send + Sync + 'static
     .await
 }
 
+/// Every session of the hostile server at `api`, without retries.
+async fn walk_all(
+    api: &str,
+    page_size: u64,
+    concurrency: usize,
+) -> Result<Vec<SessionInfo>, Error> {
+    hostile_client(api, 0)
+        .user(USER)
+        .sessions()
+        .page_size(page_size)
+        .concurrency(concurrency)
+        .items()
+        .try_collect()
+        .await
+}
+
 #[tokio::test]
 async fn a_server_that_lists_oldest_first_fails_the_walk() {
     let oldest_first: Vec<SessionInfo> = (0..30)
@@ -155,14 +171,7 @@ async fn ties_reshuffled_on_every_request_are_never_dropped_quietly() {
         let (mut complete, mut refused) = (0, 0);
         // Concurrent walks also take pages fetched before a re-read.
         for concurrency in [1, 1, 4, 4].repeat(5) {
-            let result: Result<Vec<SessionInfo>, _> = hostile_client(&api, 0)
-                .user(USER)
-                .sessions()
-                .page_size(page_size)
-                .concurrency(concurrency)
-                .items()
-                .try_collect()
-                .await;
+            let result = walk_all(&api, page_size, concurrency).await;
             match result {
                 Ok(items) => {
                     let ids: HashSet<_> = items.iter().map(|s| s.session_id).collect();
@@ -400,13 +409,7 @@ async fn ties_reshuffled_while_sessions_are_deleted_are_never_skipped() {
         .await;
         let page_size = 5 + seed % 6;
         let concurrency = if seed % 2 == 0 { 1 } else { 4 };
-        let items: Vec<SessionInfo> = hostile_client(&api, 0)
-            .user(USER)
-            .sessions()
-            .page_size(page_size)
-            .concurrency(concurrency)
-            .items()
-            .try_collect()
+        let items = walk_all(&api, page_size, concurrency)
             .await
             .unwrap_or_else(|error| panic!("seed {seed}: {error}"));
         let yielded: Vec<_> = items.iter().map(|s| s.session_id).collect();

@@ -192,10 +192,15 @@ mod tests {
 
     #[test]
     fn names_become_snake_case() {
-        assert_eq!(snake("SessionStatus"), "session_status");
-        assert_eq!(snake("HTTPValidationError"), "http_validation_error");
-        assert_eq!(snake("list_sessions"), "list_sessions");
-        assert_eq!(snake("X-Recallr-Api-Key"), "x_recallr_api_key");
-        assert_eq!(snake("2fa"), "n_2fa");
+        for (name, expected) in [
+            ("SessionStatus", "session_status"),
+            ("HTTPValidationError", "http_validation_error"),
+            ("list_sessions", "list_sessions"),
+            ("X-Recallr-Api-Key", "x_recallr_api_key"),
+            // A Rust identifier cannot start with a digit.
+            ("2fa", "n_2fa"),
+        ] {
+            assert_eq!(snake(name), expected, "{name}");
+        }
     }
 }

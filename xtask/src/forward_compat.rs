@@ -422,6 +422,12 @@ pub(crate) fn has_serde_arg(attrs: &[Attribute], name: &str) -> bool {
                 }
                 if meta.input.peek(syn::Token![=]) {
                     meta.value()?.parse::<syn::Expr>()?;
+                } else if meta.input.peek(syn::token::Paren) {
+                    // A list argument, `rename(deserialize = "..")`: skipped
+                    // whole so that the arguments after it are still read.
+                    let list;
+                    syn::parenthesized!(list in meta.input);
+                    list.parse::<proc_macro2::TokenStream>()?;
                 }
                 Ok(())
             });

@@ -230,10 +230,18 @@ mod tests {
             attributes(&optional),
             ["# [serde (default , deserialize_with = \"crate::timestamp::deserialize_option\")]"]
         );
-        let mut defaulted = field("#[serde(default)] pub at: Option<DateTime<Utc>>");
-        assert_eq!(rewrite(&mut defaulted), Some(Decoder::Optional));
-        assert_eq!(attributes(&defaulted).len(), 2);
-        assert!(attributes(&defaulted)[1].starts_with("# [serde (deserialize_with"));
+        for source in [
+            "#[serde(default)] pub at: Option<DateTime<Utc>>",
+            "#[serde(rename(deserialize = \"when\"), default)] pub at: Option<DateTime<Utc>>",
+        ] {
+            let mut defaulted = field(source);
+            assert_eq!(rewrite(&mut defaulted), Some(Decoder::Optional), "{source}");
+            assert_eq!(attributes(&defaulted).len(), 2, "{source}");
+            assert!(
+                attributes(&defaulted)[1].starts_with("# [serde (deserialize_with"),
+                "{source}"
+            );
+        }
     }
 
     #[test]

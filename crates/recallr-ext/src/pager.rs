@@ -22,16 +22,20 @@
 //!   trailing run of equal timestamps: the second-to-last session when the
 //!   last one's timestamp is its own on the page, before the whole run
 //!   otherwise. Such a page reads the run whole, in one response (up to
-//!   [`MAX_PAGE_SIZE`](crate::MAX_PAGE_SIZE) sessions).
+//!   [`MAX_PAGE_SIZE`](crate::MAX_PAGE_SIZE) sessions). A page shorter
+//!   than [`MIN_WALK_PAGE_SIZE`](crate::MIN_WALK_PAGE_SIZE) although more
+//!   follow (a server serving less than asked) is overlapped by one
+//!   session instead, so that the walk still moves on.
 //!
 //! So every session that exists for the whole walk is yielded exactly once,
 //! whatever inserts, deletes and status changes happen between fetches.
 //! This rests on the server's documented order (newest `created_at` first),
 //! which every page is checked against ([`Error::OrderViolated`]). The order
-//! among equal timestamps is not documented, and only a run of them longer
-//! than the largest page relies on it staying the same from request to
-//! request: there, a page may start inside the run, and a reordering seen
-//! fails the walk rather than skip rows.
+//! among equal timestamps is not documented. Only two cases rely on it
+//! staying the same from request to request, because a page may start
+//! inside a run there: a run at least as long as the largest page, where
+//! a reordering seen fails the walk rather than skip rows, and the page
+//! after one of those short pages.
 //! A run of fetches that yields nothing new is bounded ([`Error::NoProgress`]).
 //!
 //! With [`concurrency`](crate::ListSessions::concurrency) above 1, pages are
@@ -60,6 +64,10 @@ use crate::sessions::{MAX_PAGE_SIZE, MIN_WALK_PAGE_SIZE, Query};
 /// below this. Documented on [`Error::NoProgress`].
 pub(crate) const MAX_UNPRODUCTIVE_FETCHES: u32 = 64;
 
+/// Ties yielded at one timestamp from which the run counts as longer than
+/// any page: a page starting before it could not reach past them.
+const LONG_RUN: usize = MAX_PAGE_SIZE as usize - 1;
+
 /// The largest share of a page the pager spends on overlap between pages
 /// fetched ahead (see [`tie_margin`]).
 const MAX_MARGIN_SHARE: u64 = 4;
@@ -70,8 +78,9 @@ pub struct PagerStats {
     /// Pages received from the server (speculative fetches that were
     /// thrown away are not counted).
     pub pages_fetched: u64,
-    /// Pages that did not reach back to the last session yielded (the list
-    /// shrank ahead of the reader), so an earlier offset was fetched next.
+    /// Pages that did not start strictly before the last session yielded
+    /// (the list shrank ahead of the reader), so an earlier offset was
+    /// fetched next.
     pub overlap_refetches: u64,
     /// Sessions received that the walk had already passed (yielded, or
     /// newer than the last one yielded) at a position after the last one
@@ -300,8 +309,8 @@ struct Walker {
     stats: Arc<Mutex<PagerStats>>,
     frontier: Option<Frontier>,
     next_offset: u64,
-    /// While recovering: the highest offset known to start at or before the
-    /// frontier, and the lowest known to start after it.
+    /// While recovering: the highest offset known to start strictly before
+    /// the frontier, and the lowest known not to.
     known_covered: Option<u64>,
     known_uncovered: Option<u64>,
     step_back: u64,
@@ -317,6 +326,9 @@ struct Walker {
     tie_check: Option<Uuid>,
     /// The limit of the next fetch, when it re-reads a run of ties.
     reread_limit: Option<u64>,
+    /// Set when the last page held fewer than [`MIN_WALK_PAGE_SIZE`]
+    /// sessions yet more follow: the next page overlaps it by one.
+    short_page: bool,
     done: bool,
 }
 
@@ -348,6 +360,7 @@ impl Walker {
             unproductive_total_changed: false,
             tie_check: None,
             reread_limit: None,
+            short_page: false,
             done: false,
         }
     }
@@ -431,10 +444,16 @@ impl Walker {
                     }
                 }
             }
+            // The strict rule cannot hold inside a run longer than a page,
+            // nor after a page shorter than the walk's minimum (a server
+            // that serves fewer sessions than asked).
+            let short_page = std::mem::take(&mut self.short_page);
             let in_long_run = tie_check.is_some()
-                || self.frontier.as_ref().is_some_and(|frontier| {
-                    frontier.ties() >= usize::try_from(MAX_PAGE_SIZE - 1).unwrap_or(usize::MAX)
-                });
+                || short_page
+                || self
+                    .frontier
+                    .as_ref()
+                    .is_some_and(|frontier| frontier.ties() >= LONG_RUN);
             if !self.covers_frontier(offset, &page, in_long_run) {
                 self.step_back_from(offset, &page);
                 continue;
@@ -599,10 +618,32 @@ impl Walker {
         shape: &PageShape,
         page: &WalkPage,
     ) {
+        // A check of where the next page starts holds only when the walk
+        // goes on from this page: every other branch clears it.
+        let tie_check = self.tie_check.take();
+        // The page is (nearly) one run of equal timestamps, fetched with a
+        // limit below the largest page.
+        let small_run_page = tie_check.is_some() && limit < MAX_PAGE_SIZE;
         if shape.received == 0 || !page.has_more {
             self.done = true;
         } else if self.done {
             // max_items reached: nothing more to plan.
+        } else if let Some(frontier) = &self.frontier
+            && small_run_page
+            && frontier.ties() < LONG_RUN
+        {
+            // The server may change the order of equal timestamps between
+            // requests: read the whole run again, from just before it, in
+            // one page as large as allowed. This page starts just before the
+            // run when the run starts at its second session: its offset is
+            // fresher than where the run was first seen. (Before bisecting:
+            // a page starting inside the run could never cover the frontier.)
+            self.reread_limit = Some(MAX_PAGE_SIZE);
+            self.next_offset = if shape.run_start == 1 {
+                page.offset
+            } else {
+                frontier.run_offset.saturating_sub(1)
+            };
         } else if page.sessions.is_empty() && shape.last_passed && self.known_uncovered.is_some() {
             // The whole page lies before the frontier: keep bisecting.
             self.known_covered = Some(next_start);
@@ -612,18 +653,19 @@ impl Walker {
                 }
                 _ => next_start,
             };
-        } else if let (Some(_), Some(frontier)) = (shape.tie_check, &self.frontier)
-            && limit < MAX_PAGE_SIZE
-        {
-            // The page is (nearly) one run of equal timestamps, whose order
-            // the server may change between requests: read the whole run
-            // again, from just before it, in one page as large as allowed.
-            self.next_offset = frontier.run_offset.saturating_sub(1);
-            self.reread_limit = Some(MAX_PAGE_SIZE);
-            self.tie_check = None;
         } else {
+            // On; inside a run longer than a page, in pages as large as
+            // allowed, each checked to start where the last one ended.
+            if small_run_page {
+                self.reread_limit = Some(MAX_PAGE_SIZE);
+            }
             self.next_offset = next_start;
+            self.tie_check = tie_check;
         }
+        self.short_page = self.tie_check.is_none()
+            && page.has_more
+            && shape.received < MIN_WALK_PAGE_SIZE
+            && self.next_offset == next_start;
     }
 
     /// Forgets the search for an offset that covers the frontier.
@@ -642,6 +684,9 @@ struct PageShape {
     /// Set when the page is (nearly) filled by one run of equal timestamps:
     /// its last id, which the next page overlaps on and must start with.
     tie_check: Option<Uuid>,
+    /// Where the page's trailing run of equal timestamps starts
+    /// ([`trailing_run_start`]).
+    run_start: usize,
     /// Whether the page's last session was passed before this page.
     last_passed: bool,
 }
@@ -661,6 +706,7 @@ impl PageShape {
             received: sessions.len() as u64,
             stride: next_stride(sessions.len(), run_start),
             tie_check,
+            run_start,
             last_passed,
         }
     }

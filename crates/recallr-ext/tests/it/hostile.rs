@@ -430,3 +430,140 @@ async fn ties_reshuffled_while_sessions_are_deleted_are_never_skipped() {
         );
     }
 }
+
+/// A server that serves pages of at most `cap` sessions of `list`, whatever
+/// the limit asked, and says whether more follow.
+async fn serve_capped(list: Vec<SessionInfo>, cap: usize) -> String {
+    serve(
+        axum::Router::new().fallback(move |Query(query): Query<HashMap<String, String>>| {
+            let list = list.clone();
+            async move {
+                let (offset, limit) = window(&query);
+                let page: Vec<SessionInfo> = list
+                    .iter()
+                    .skip(offset)
+                    .take(limit.min(cap))
+                    .cloned()
+                    .collect();
+                let has_more = offset.saturating_add(page.len()) < list.len();
+                json(page_json(&page, list.len(), has_more))
+            }
+        }),
+    )
+    .await
+}
+
+/// Pages overlap by two sessions, so a page of two cannot move the walk
+/// on; a server that serves two when asked for more is still walked whole.
+#[tokio::test]
+async fn pages_smaller_than_the_walks_minimum_are_still_walked() {
+    let list: Vec<SessionInfo> = (0..10_u128)
+        .map(|n| session(n, 100 - n as i64, SessionStatus::Processed))
+        .collect();
+    let api = serve_capped(list, 2).await;
+    for concurrency in [1, 4] {
+        let items = walk_all(&api, 100, concurrency)
+            .await
+            .unwrap_or_else(|error| panic!("concurrency {concurrency}: {error}"));
+        assert_eq!(items.len(), 10, "concurrency {concurrency}");
+    }
+}
+
+/// A run of equal timestamps longer than the largest page, walked with
+/// small pages: the walk goes on inside the run in pages of the largest
+/// size instead of re-reading it from its start again and again.
+#[tokio::test]
+async fn a_run_of_ties_longer_than_any_page_is_walked_with_small_pages() {
+    let mut list = vec![session(1000, 50, SessionStatus::Processed)];
+    list.extend((0..150_u128).map(|n| session(n, 7, SessionStatus::Processed)));
+    list.push(session(2000, 3, SessionStatus::Processed));
+    let api = serve_capped(list, usize::MAX).await;
+    for page_size in [10, 50, 100] {
+        let items = walk_all(&api, page_size, 1)
+            .await
+            .unwrap_or_else(|error| panic!("pages of {page_size}: {error}"));
+        let unique: HashSet<_> = items.iter().map(|s| s.session_id).collect();
+        assert_eq!(unique.len(), 152, "pages of {page_size}");
+        assert_eq!(items.len(), 152, "pages of {page_size}");
+    }
+}
+
+/// The walk has yielded part of a run of ties when the sessions before it
+/// are deleted, so it steps back; then the server reorders the run. The
+/// session of the run not yet yielded is still yielded.
+#[tokio::test]
+async fn ties_reordered_while_the_walk_steps_back_are_not_skipped() {
+    let at = |n: u128, created: i64| session(n, created, SessionStatus::Processed);
+    let (a, b, n, r0, r1, r2, x, y) = (
+        at(0, 9),
+        at(1, 8),
+        at(2, 7),
+        at(3, 5),
+        at(4, 5),
+        at(5, 5),
+        at(6, 4),
+        at(7, 3),
+    );
+    let before = vec![
+        a,
+        b,
+        n.clone(),
+        r0.clone(),
+        r1.clone(),
+        r2.clone(),
+        x.clone(),
+        y.clone(),
+    ];
+    let deleted = vec![
+        n.clone(),
+        r0.clone(),
+        r1.clone(),
+        r2.clone(),
+        x.clone(),
+        y.clone(),
+    ];
+    let reordered = vec![n, r2, r0, r1, x, y];
+    // 0: as first listed; 1: A and B deleted (from the first re-read of a
+    // large page on); 2: the run reordered (after the page at offset 0).
+    let phase = Arc::new(Mutex::new(0_u8));
+    let api = serve(axum::Router::new().fallback(
+        move |Query(query): Query<HashMap<String, String>>| {
+            let (before, deleted, reordered) = (before.clone(), deleted.clone(), reordered.clone());
+            let phase = Arc::clone(&phase);
+            async move {
+                let (offset, limit) = window(&query);
+                let Ok(mut phase) = phase.lock() else {
+                    return json(page_json(&[], 0, false));
+                };
+                if *phase == 0 && limit > 3 {
+                    *phase = 1;
+                }
+                let list = match *phase {
+                    0 => before,
+                    1 => deleted,
+                    _ => reordered,
+                };
+                if *phase == 1 && offset == 0 {
+                    *phase = 2;
+                }
+                let page: Vec<SessionInfo> =
+                    list.iter().skip(offset).take(limit).cloned().collect();
+                let has_more = offset.saturating_add(page.len()) < list.len();
+                json(page_json(&page, list.len(), has_more))
+            }
+        },
+    ))
+    .await;
+    let items = walk_all(&api, 3, 1)
+        .await
+        .unwrap_or_else(|error| panic!("the walk fails: {error}"));
+    let ids: HashSet<_> = items.iter().map(|s| s.session_id.as_u128() - 1).collect();
+    assert_eq!(ids.len(), items.len(), "a session twice: {items:?}");
+    // A and B were deleted during the walk and may or may not appear.
+    for never_deleted in 2..8 {
+        assert!(
+            ids.contains(&never_deleted),
+            "session {never_deleted} skipped: {ids:?}"
+        );
+    }
+}

@@ -514,14 +514,7 @@ async fn ties_reordered_while_the_walk_steps_back_are_not_skipped() {
         x.clone(),
         y.clone(),
     ];
-    let deleted = vec![
-        n.clone(),
-        r0.clone(),
-        r1.clone(),
-        r2.clone(),
-        x.clone(),
-        y.clone(),
-    ];
+    let deleted = before[2..].to_vec();
     let reordered = vec![n, r2, r0, r1, x, y];
     // 0: as first listed; 1: A and B deleted (from the first re-read of a
     // large page on); 2: the run reordered (after the page at offset 0).

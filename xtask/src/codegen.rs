@@ -249,20 +249,29 @@ fn run_without_panicking<T>(generate: impl FnOnce() -> T) -> Result<T, String> {
 }
 
 fn add_to_types_module(file: &mut syn::File, items: Vec<syn::Item>) -> Result<(), String> {
-    if items.is_empty() {
-        return Ok(());
+    if !items.is_empty() {
+        types_module(file)?.1.extend(items);
     }
-    let types_module = file.items.iter_mut().find_map(|item| match item {
-        syn::Item::Mod(module) if module.ident == "types" => module.content.as_mut(),
-        _ => None,
-    });
-    match types_module {
-        Some((_, module_items)) => {
-            module_items.extend(items);
-            Ok(())
-        }
-        None => Err("progenitor's output has no `types` module to hold the open enums".to_string()),
-    }
+    Ok(())
+}
+
+/// The attributes and items of progenitor's `types` module in `file`, which
+/// the syn passes edit.
+pub(crate) fn types_module(
+    file: &mut syn::File,
+) -> Result<(&mut Vec<syn::Attribute>, &mut Vec<syn::Item>), String> {
+    file.items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(syn::ItemMod {
+                ident,
+                attrs,
+                content: Some((_, items)),
+                ..
+            }) if ident == "types" => Some((attrs, items)),
+            _ => None,
+        })
+        .ok_or_else(|| "progenitor's output has no `types` module with a body".to_string())
 }
 
 fn crate_attributes(spec: &Spec) -> Vec<syn::Attribute> {

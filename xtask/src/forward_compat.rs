@@ -16,7 +16,9 @@
 //!   building a value does not fail at run time on the day a schema starts
 //!   allowing extra fields.
 
-use syn::{Attribute, Expr, Fields, Item, ItemMod, Type, Visibility};
+use syn::{Attribute, Expr, Fields, Item, Type, Visibility};
+
+use crate::codegen::types_module;
 
 /// What the `types` module's docs add about building and matching.
 const TYPES_DOC: &str = "\
@@ -34,17 +36,7 @@ const MAP_TYPES: [&str; 4] = ["Map", "HashMap", "BTreeMap", "IndexMap"];
 
 /// Applies the forward-compatibility rules to the `types` module of `file`.
 pub fn apply(file: &mut syn::File) -> Result<(), String> {
-    let types = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            Item::Mod(module) if module.ident == "types" => Some(module),
-            _ => None,
-        })
-        .ok_or("progenitor's output has no `types` module")?;
-    let Some((_, items)) = types.content.as_mut() else {
-        return Err("progenitor's `types` module has no body".to_string());
-    };
+    let (module_attrs, items) = types_module(file)?;
     refuse_duplicate_names(items)?;
     let with_builder = document_builder_fns(items);
     let with_new = inherent_fns_named(items, "new");
@@ -98,7 +90,7 @@ pub fn apply(file: &mut syn::File) -> Result<(), String> {
             _ => {}
         }
     }
-    append_module_doc(types);
+    append_doc(module_attrs, TYPES_DOC);
     Ok(())
 }
 
@@ -362,10 +354,6 @@ fn default_to_empty(builders: &mut [Item], type_name: &str, field: &str) {
             }
         }
     }
-}
-
-fn append_module_doc(module: &mut ItemMod) {
-    append_doc(&mut module.attrs, TYPES_DOC);
 }
 
 fn is_pub(visibility: &Visibility) -> bool {

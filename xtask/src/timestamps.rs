@@ -13,6 +13,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Field, Fields, GenericArgument, Item, PathArguments, Type};
 
+use crate::codegen::types_module;
 use crate::forward_compat::has_serde_arg;
 
 /// Where the generated decoder lives, as serde's `deserialize_with` names it.
@@ -21,16 +22,8 @@ const MODULE: &str = "crate::timestamp";
 /// Points the `DateTime<Utc>` fields of `file`'s `types` module at the
 /// `timestamp` module, and adds that module to `file`.
 pub fn apply(file: &mut syn::File) -> Result<(), String> {
-    let types = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            Item::Mod(module) if module.ident == "types" => module.content.as_mut(),
-            _ => None,
-        })
-        .ok_or("progenitor's output has no `types` module")?;
     let mut used = Used::default();
-    for item in types.1.iter_mut() {
+    for item in types_module(file)?.1.iter_mut() {
         let Item::Struct(item) = item else { continue };
         let Fields::Named(fields) = &mut item.fields else {
             continue;

@@ -30,12 +30,16 @@ pub async fn start(store: Store) -> StubServer {
         .expect("the stub starts on loopback")
 }
 
-pub fn builder(server: &StubServer) -> RecallrBuilder {
+/// A builder with the stub's credentials, for a server at `base_url`.
+pub fn builder_for(base_url: &str) -> RecallrBuilder {
     Recallr::builder()
         .api_key(recallr_stub::DEFAULT_API_KEY)
         .project_id(recallr_stub::DEFAULT_PROJECT_ID)
-        .base_url(server.base_url())
-        .retry_policy(quick_retries(2))
+        .base_url(base_url)
+}
+
+pub fn builder(server: &StubServer) -> RecallrBuilder {
+    builder_for(&server.base_url()).retry_policy(quick_retries(2))
 }
 
 /// Builds the client and fetches one page of `USER`'s sessions.
@@ -104,10 +108,7 @@ pub async fn serve(router: axum::Router) -> String {
 
 /// A client of a hostile server at `base_url`.
 pub fn hostile_client(base_url: &str, retries: u32) -> Recallr {
-    Recallr::builder()
-        .api_key(recallr_stub::DEFAULT_API_KEY)
-        .project_id(recallr_stub::DEFAULT_PROJECT_ID)
-        .base_url(base_url)
+    builder_for(base_url)
         .retry_policy(quick_retries(retries))
         .timeout(Duration::from_secs(30))
         .build()

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use crate::common::{USER, builder, client, first_page, quick_retries, raw, start, store_with};
+use crate::common::{
+    USER, builder, builder_for, client, first_page, quick_retries, raw, start, store_with,
+};
 use recallr_ext::{Error, RetryPolicy, SessionStatus};
 use recallr_stub::{Fault, RetryAfter};
 
@@ -138,10 +140,7 @@ async fn nothing_listens_is_a_connection_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
     let addr = listener.local_addr().expect("an address");
     drop(listener);
-    let client = recallr_ext::Recallr::builder()
-        .api_key(recallr_stub::DEFAULT_API_KEY)
-        .project_id(recallr_stub::DEFAULT_PROJECT_ID)
-        .base_url(format!("http://{addr}"))
+    let client = builder_for(&format!("http://{addr}"))
         .retry_policy(RetryPolicy::none())
         .build()
         .expect("valid");

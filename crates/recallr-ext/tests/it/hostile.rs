@@ -5,7 +5,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::common::{USER, client, hostile_client, page_json, serve, session, start, store_with};
+use crate::common::{
+    USER, builder_for, client, hostile_client, page_json, serve, session, start, store_with,
+};
 use axum::extract::Query;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
@@ -317,10 +319,7 @@ async fn an_endless_body_stops_at_the_limit() {
             .fallback(|| async { ([(header::CONTENT_TYPE, "application/json")], endless_body()) }),
     )
     .await;
-    let client = recallr_ext::Recallr::builder()
-        .api_key(recallr_stub::DEFAULT_API_KEY)
-        .project_id(recallr_stub::DEFAULT_PROJECT_ID)
-        .base_url(&api)
+    let client = builder_for(&api)
         .max_response_bytes(1024 * 1024)
         .build()
         .expect("a valid configuration");

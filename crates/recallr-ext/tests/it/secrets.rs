@@ -3,7 +3,9 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use crate::common::{USER, builder, first_page, quick_retries, raw, serve, start, store_with};
+use crate::common::{
+    USER, builder, builder_for, first_page, quick_retries, raw, serve, start, store_with,
+};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use futures::TryStreamExt;
 use recallr_stub::Fault;
@@ -159,10 +161,8 @@ async fn a_key_echoed_by_the_server_is_scrubbed_in_every_form() {
             || text.contains(&serde_json::to_string(key).unwrap_or_default()[1..20])
             || text.contains("rai_echo")
     };
-    let client = recallr_ext::Recallr::builder()
+    let client = builder_for(&api)
         .api_key(key)
-        .project_id(recallr_stub::DEFAULT_PROJECT_ID)
-        .base_url(&api)
         .retry_policy(quick_retries(1))
         .build()
         .expect("valid");

@@ -35,7 +35,7 @@ pub fn derive(workspace: &Workspace) -> Result<Derived, XtaskError> {
     let text = crate::bounded_read::read_to_string(&upstream_path, MAX_UPSTREAM_BYTES)?;
     let upstream = parse_upstream(&upstream_path.display().to_string(), &text)?;
     let provenance_path = workspace.provenance();
-    let keep = Provenance::load(&provenance_path)?.operation_keys(&provenance_path)?;
+    let keep = Provenance::load(&provenance_path)?.kept_operations(&provenance_path, &upstream)?;
     let overlay = Overlay::load(&workspace.overlay())?;
     derive_from(workspace, &upstream, &keep, &overlay)
 }

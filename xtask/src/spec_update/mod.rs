@@ -91,10 +91,13 @@ pub fn plan(options: &Options, workspace: &Workspace) -> Result<Plan, XtaskError
         message,
     })?;
 
-    let requested = match (&options.keep, &current) {
-        (Some(keep), _) => keep.clone(),
-        (None, Some(current)) => current_operations(current),
-        (None, None) => {
+    let previous_provenance = Provenance::load(&workspace.provenance()).ok();
+    let requested = match (&options.keep, &previous_provenance, &current) {
+        (Some(keep), _, _) => keep.clone(),
+        // The recorded rule, so an operation the vendor added is adopted.
+        (None, Some(previous), _) => previous.keep.clone(),
+        (None, None, Some(current)) => current_operations(current),
+        (None, None, None) => {
             return Err(XtaskError::Import {
                 document: workspace.spec().display().to_string(),
                 message: "does not exist, so it cannot say which operations to keep; pass --keep"
@@ -120,13 +123,13 @@ pub fn plan(options: &Options, workspace: &Workspace) -> Result<Plan, XtaskError
 
     let previous_upstream = crate::codegen::read_if_exists(&workspace.upstream())?
         .and_then(|text| serde_json::from_str::<Value>(&text).ok());
-    let previous_operations = Provenance::load(&workspace.provenance())
-        .ok()
-        .map(|provenance| provenance.operations);
-    let kept: Vec<String> = operations.iter().map(ToString::to_string).collect();
+    let excluded = previous_provenance
+        .as_ref()
+        .map(|previous| previous.reasons_for(&requested))
+        .unwrap_or_default();
     let previous_generated = crate::codegen::read_if_exists(&workspace.generated())?;
     let unchanged = previous_upstream.as_ref() == Some(&upstream)
-        && previous_operations.as_ref() == Some(&kept)
+        && previous_provenance.as_ref().map(|previous| &previous.keep) == Some(&requested)
         && previous_spec.text == derived.spec.text
         && previous_generated.as_deref() == Some(derived.generated.as_str());
 
@@ -135,7 +138,8 @@ pub fn plan(options: &Options, workspace: &Workspace) -> Result<Plan, XtaskError
         fetched_at: fetched.fetched_at,
         sha256: provenance::sha256_hex(&fetched.bytes),
         upstream_openapi: version,
-        operations: kept,
+        keep: requested,
+        excluded,
     }
     .to_text()
     .map_err(|err| XtaskError::Import {

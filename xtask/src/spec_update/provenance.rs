@@ -1,7 +1,13 @@
 //! `openapi/upstream.provenance.json`: where the upstream document came
-//! from, when, the SHA-256 of the exact bytes, and which of its operations
-//! the client keeps, so an import can be traced and repeated.
+//! from, when, the SHA-256 of the exact bytes, and the rule that says which
+//! of its operations the client keeps, so an import can be traced and
+//! repeated.
+//!
+//! The kept set is a rule, not a frozen list: `["all", "!POST /x"]` keeps
+//! every operation but `POST /x`, so an operation the vendor adds later is
+//! adopted by the next `spec update` (and reported as additive).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -24,8 +30,14 @@ pub struct Provenance {
     pub sha256: String,
     /// The OpenAPI version the upstream document declared.
     pub upstream_openapi: String,
-    /// The operations kept, as `METHOD /path`.
-    pub operations: Vec<String>,
+    /// Which operations are kept, as `--keep` takes them: `all`,
+    /// `METHOD /path` or an operationId, and `!` before an entry to leave
+    /// that operation out (see [`super::select::resolve`]).
+    pub keep: Vec<String>,
+    /// Why each operation that `keep` leaves out is left out, keyed by its
+    /// `!` entry without the `!`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub excluded: BTreeMap<String, String>,
 }
 
 /// Lower-case hex SHA-256 of `bytes`.
@@ -49,15 +61,29 @@ impl Provenance {
         })
     }
 
-    /// The kept operations, parsed.
-    pub fn operation_keys(&self, path: &Path) -> Result<Vec<OperationKey>, XtaskError> {
-        self.operations
-            .iter()
-            .map(|text| {
-                OperationKey::parse(text).ok_or_else(|| XtaskError::Import {
-                    document: path.display().to_string(),
-                    message: format!("`{text}` in `operations` is not `METHOD /path`"),
-                })
+    /// The operations of `upstream` that the rule keeps, in document order.
+    /// `path` names this record in errors.
+    pub fn kept_operations(
+        &self,
+        path: &Path,
+        upstream: &serde_json::Value,
+    ) -> Result<Vec<OperationKey>, XtaskError> {
+        super::select::resolve(upstream, &self.keep).map_err(|message| XtaskError::Import {
+            document: path.display().to_string(),
+            message: format!("`keep`: {message}"),
+        })
+    }
+
+    /// The reasons of the exclusions that `keep` still names: a reason
+    /// outlives its rule no longer.
+    pub fn reasons_for(&self, keep: &[String]) -> BTreeMap<String, String> {
+        keep.iter()
+            .filter_map(|entry| entry.trim().strip_prefix('!'))
+            .filter_map(|excluded| {
+                let excluded = excluded.trim();
+                self.excluded
+                    .get(excluded)
+                    .map(|why| (excluded.to_string(), why.clone()))
             })
             .collect()
     }

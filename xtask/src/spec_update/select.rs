@@ -93,31 +93,25 @@ pub fn operations(document: &Value) -> Vec<(OperationKey, Option<String>)> {
 
 /// Resolves `--keep` entries (operationIds of `document`, `METHOD /path`, or
 /// `all`) to the operations of `document` they name, in document order.
-/// Anything that names no operation is an error listing what exists.
+/// An entry with a leading `!` leaves the operations it names out, whatever
+/// the other entries say; one that names nothing is no error, since the
+/// vendor may remove an operation the rule leaves out. Any other entry that
+/// names no operation is an error listing what exists.
 pub fn resolve(document: &Value, requested: &[String]) -> Result<Vec<OperationKey>, String> {
     let available = operations(document);
     let mut keep: Vec<OperationKey> = Vec::new();
+    let mut excluded: Vec<OperationKey> = Vec::new();
     let mut unknown = Vec::new();
     for entry in requested
         .iter()
         .map(|entry| entry.trim())
         .filter(|entry| !entry.is_empty())
     {
-        let matched: Vec<&OperationKey> = if entry == "all" {
-            available.iter().map(|(key, _)| key).collect()
-        } else if let Some(wanted) = OperationKey::parse(entry) {
-            available
-                .iter()
-                .map(|(key, _)| key)
-                .filter(|key| wanted.same_operation(&key.method, &key.path))
-                .collect()
-        } else {
-            available
-                .iter()
-                .filter(|(_, id)| id.as_deref() == Some(entry))
-                .map(|(key, _)| key)
-                .collect()
-        };
+        if let Some(left_out) = entry.strip_prefix('!') {
+            excluded.extend(matching(&available, left_out.trim()).into_iter().cloned());
+            continue;
+        }
+        let matched = matching(&available, entry);
         if matched.is_empty() {
             unknown.push(format!("`{entry}`"));
         }
@@ -142,12 +136,33 @@ pub fn resolve(document: &Value, requested: &[String]) -> Result<Vec<OperationKe
             }
         ));
     }
+    keep.retain(|key| !excluded.contains(key));
     if keep.is_empty() {
         return Err("no operations to keep: pass --keep with an operation (`GET /path`, an operationId, or `all`)".to_string());
     }
     // Document order, whatever order --keep named them in.
     keep.sort_by_key(|key| available.iter().position(|(known, _)| known == key));
     Ok(keep)
+}
+
+/// The operations one `--keep` entry names: `all`, `METHOD /path` (by
+/// method and path template), or an operationId.
+fn matching<'a>(available: &'a [(OperationKey, Option<String>)], entry: &str) -> Vec<&'a OperationKey> {
+    if entry == "all" {
+        available.iter().map(|(key, _)| key).collect()
+    } else if let Some(wanted) = OperationKey::parse(entry) {
+        available
+            .iter()
+            .map(|(key, _)| key)
+            .filter(|key| wanted.same_operation(&key.method, &key.path))
+            .collect()
+    } else {
+        available
+            .iter()
+            .filter(|(_, id)| id.as_deref() == Some(entry))
+            .map(|(key, _)| key)
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -183,6 +198,24 @@ mod tests {
             ])
         );
         assert_eq!(keys(&["all"]).map(|keys| keys.len()), Ok(3));
+    }
+
+    #[test]
+    fn a_bang_leaves_an_operation_out_and_may_name_nothing() {
+        assert_eq!(
+            keys(&["all", "!POST /users/{id}/sessions", "!DELETE /gone"]),
+            Ok(vec![
+                "GET /users/{user_id}/sessions".to_string(),
+                "GET /system".to_string()
+            ])
+        );
+        // An operation the vendor adds later is kept by the same rule.
+        let mut grown = document();
+        grown["paths"]["/new"] = json!({"post": {}});
+        let rule = vec!["all".to_string(), "!create_session_api_post".to_string()];
+        let kept = resolve(&grown, &rule).expect("resolves");
+        assert!(kept.iter().any(|key| key.to_string() == "POST /new"), "{kept:?}");
+        assert!(keys(&["!all"]).is_err(), "a rule that keeps nothing is refused");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The one derivation of the effective spec and the client:
-//! `recallr.json = downgrade(apply(overlay, trim(upstream)))`, then
+//! `recallr.json = downgrade(trim(apply(overlay, upstream)))`, then
 //! progenitor. `codegen`, `codegen --check`, the drift test and
 //! `spec update` all come through here.
 
@@ -58,7 +58,7 @@ pub fn derive_from(
     Ok(Derived { spec, generated })
 }
 
-/// `downgrade(apply(overlay, trim(upstream)))`, as text in the workspace's
+/// `downgrade(trim(apply(overlay, upstream)))`, as text in the workspace's
 /// style. `upstream_path` names the document in errors.
 pub fn effective_text(
     upstream_path: &Path,
@@ -75,9 +75,12 @@ pub fn effective_text(
     let requested: Vec<String> = keep.iter().map(ToString::to_string).collect();
     let keep = select::resolve(upstream, &requested).map_err(failed)?;
 
+    // The overlay applies to the whole document, then the trim: so every
+    // action is checked against all the vendor publishes, and an action for
+    // an operation that `keep` leaves out is no error.
     let mut document = upstream.clone();
-    prune::prune(&mut document, &keep).map_err(failed)?;
     overlay.apply(&mut document)?;
+    prune::prune(&mut document, &keep).map_err(failed)?;
     if version.starts_with("3.1.") {
         downgrade::downgrade(&mut document)
             .map_err(|message| failed(format!("cannot convert to OpenAPI 3.0.3: {message}")))?;

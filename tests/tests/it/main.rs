@@ -9,3 +9,4 @@ mod json_schema;
 mod self_contained;
 mod spec_facts;
 mod wire_format;
+mod workflows;

@@ -222,9 +222,10 @@ fn the_expected_judgements_of_upstream_changes() {
             Level::Breaking,
         ),
         (
-            "a renamed type the overlay does not pin",
+            // Every component of the vendor's document is pinned by role.
+            "a renamed type the overlay pins by role (SessionMemory)",
             |document| rename_component(document, "SessionMemory", "SessionMemoryItem"),
-            Level::Breaking,
+            Level::None,
         ),
         (
             "a renamed type the overlay pins (SessionList)",
@@ -314,7 +315,7 @@ fn an_additive_update_is_a_patch_release_with_a_changelog_entry() {
         "{changelog}"
     );
     assert!(
-        changelog.contains("### Added\n\n- `sessions[].plan` in the `200` response body"),
+        changelog.contains("### Added\n\n- `plan` in component `SessionInfo` was added"),
         "{changelog}"
     );
     assert!(
@@ -408,7 +409,9 @@ fn the_pull_request_of_a_breaking_update_served_over_http() {
     );
     let changelog = workspace.read("CHANGELOG.md");
     assert!(
-        changelog.contains("### Removed\n\n- **Breaking:** `sessions[].session_summary`"),
+        changelog.contains(
+            "### Removed\n\n- **Breaking:** `session_summary` in component `SessionInfo`"
+        ),
         "{changelog}"
     );
 }

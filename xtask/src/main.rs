@@ -326,7 +326,7 @@ fn spec_update(options: &Options, workspace: &Workspace, run: &UpdateRun) -> Exi
 
 /// Finishes or discards what an interrupted run left, saying so.
 fn repair(workspace: &Workspace) -> Result<(), ExitCode> {
-    match xtask::codegen::recover(workspace) {
+    match xtask::derive::recover(workspace) {
         Ok(recovery) => {
             if let Some(message) = recovery.message() {
                 eprintln!("{message}");
@@ -341,9 +341,9 @@ fn codegen(check: bool, workspace: &Workspace) -> ExitCode {
     let spec = workspace.spec();
     let out = workspace.generated();
     if check {
-        return report_freshness(xtask::codegen::check_workspace(workspace), &spec, &out);
+        return report_freshness(xtask::derive::check_workspace(workspace), &spec, &out);
     }
-    match xtask::codegen::write_workspace(workspace) {
+    match xtask::derive::write_workspace(workspace) {
         Ok((recovery, written)) => {
             if let Some(message) = recovery.message() {
                 eprintln!("{message}");

@@ -5,135 +5,13 @@
 //! overlay action stops the update, and bad input changes no file.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
+use crate::common::{TempWorkspace as Workspace, serve};
 use serde_json::{Value, json};
-use xtask::paths::{self, Workspace as Layout};
-
-/// A temp copy of the files `spec update` reads and writes.
-struct Workspace {
-    dir: tempfile::TempDir,
-}
-
-impl Workspace {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().expect("a temp dir");
-        let workspace = Workspace { dir };
-        let real = Layout::current();
-        let copy = workspace.layout();
-        for (from, to) in real
-            .written_files()
-            .iter()
-            .zip(copy.written_files())
-            .chain([(&real.overlay(), copy.overlay())])
-        {
-            if let Some(parent) = to.parent() {
-                std::fs::create_dir_all(parent).expect("writable");
-            }
-            std::fs::copy(from, &to).unwrap_or_else(|err| panic!("copy {}: {err}", from.display()));
-        }
-        workspace
-    }
-
-    fn layout(&self) -> Layout {
-        Layout::at(self.dir.path())
-    }
-
-    fn upstream(&self) -> Value {
-        serde_json::from_str(&std::fs::read_to_string(self.layout().upstream()).expect("readable"))
-            .expect("JSON")
-    }
-
-    /// Writes a changed copy of the committed upstream document outside the
-    /// workspace's files and returns its path.
-    fn changed_upstream(&self, edit: impl FnOnce(&mut Value)) -> PathBuf {
-        let mut document = self.upstream();
-        edit(&mut document);
-        let path = self.dir.path().join("new-upstream.json");
-        std::fs::write(
-            &path,
-            serde_json::to_string_pretty(&document).expect("serializes"),
-        )
-        .expect("writable");
-        path
-    }
-
-    fn read(&self, path: &Path) -> String {
-        std::fs::read_to_string(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
-    }
-
-    /// Every file of the workspace copy, with its bytes.
-    fn files(&self) -> BTreeMap<PathBuf, Vec<u8>> {
-        fn walk(dir: &Path, into: &mut BTreeMap<PathBuf, Vec<u8>>) {
-            for entry in std::fs::read_dir(dir)
-                .expect("listable")
-                .filter_map(Result::ok)
-            {
-                let path = entry.path();
-                if path.is_dir() {
-                    walk(&path, into);
-                } else if path
-                    .file_name()
-                    .is_some_and(|name| name != "new-upstream.json")
-                {
-                    into.insert(path.clone(), std::fs::read(&path).expect("readable"));
-                }
-            }
-        }
-        let mut files = BTreeMap::new();
-        walk(self.dir.path(), &mut files);
-        files
-    }
-
-    fn update(&self, from: &str, extra: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_xtask"))
-            .args(["spec", "update", "--from", from, "--root"])
-            .arg(self.dir.path())
-            .args(extra)
-            .output()
-            .expect("the xtask binary runs")
-    }
-
-    fn update_ok(&self, from: &Path, extra: &[&str]) -> String {
-        let output = self.update(&from.display().to_string(), extra);
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        assert!(
-            output.status.success(),
-            "{stdout}{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        stdout
-    }
-
-    /// A refused run exits 2 with one `error:` line (plus the note that
-    /// nothing changed), and every file is as it was.
-    fn assert_refused(&self, from: &str, extra: &[&str], expected: &[&str]) {
-        let before = self.files();
-        let output = self.update(from, extra);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{stderr}");
-        let first = stderr.lines().next().unwrap_or_default();
-        assert!(first.starts_with("error: "), "{stderr}");
-        for part in expected {
-            assert!(first.contains(part), "expected {part:?} in: {stderr}");
-        }
-        assert!(!stderr.contains("panicked"), "{stderr}");
-        assert!(
-            self.files() == before,
-            "a refused run changed files: {stderr}"
-        );
-    }
-
-    fn write_upstream(&self, text: &str) -> PathBuf {
-        let path = self.dir.path().join("new-upstream.json");
-        std::fs::write(&path, text).expect("writable");
-        path
-    }
-}
+use xtask::paths;
 
 const LIST: &str = "/api/v1/users/{custom_user_id}/sessions";
 
@@ -190,8 +68,8 @@ fn the_same_document_reformatted_and_reordered_writes_nothing() {
 #[test]
 fn an_operation_id_and_a_component_rename_change_no_generated_name() {
     let workspace = Workspace::new();
-    let before_spec = workspace.read(&workspace.layout().spec());
-    let before_client = workspace.read(&workspace.layout().generated());
+    let before_spec = workspace.read(workspace.layout().spec());
+    let before_client = workspace.read(workspace.layout().generated());
     let path = workspace.changed_upstream(|document| {
         list_operation(document)["operationId"] = json!("list_user_sessions_v2_api_get");
         // Rename SessionListResponse -> SessionsPage, references included.
@@ -217,9 +95,9 @@ fn an_operation_id_and_a_component_rename_change_no_generated_name() {
         !stdout.contains("no change:"),
         "the upstream document did change: {stdout}"
     );
-    assert_eq!(workspace.read(&workspace.layout().spec()), before_spec);
+    assert_eq!(workspace.read(workspace.layout().spec()), before_spec);
     assert_eq!(
-        workspace.read(&workspace.layout().generated()),
+        workspace.read(workspace.layout().generated()),
         before_client
     );
     // The new upstream document and its provenance were taken in.
@@ -260,7 +138,7 @@ fn upstream_changes_flow_into_the_spec_and_the_generated_facts() {
             "expected {expected:?} in:\n{stdout}"
         );
     }
-    let client = workspace.read(&workspace.layout().generated());
+    let client = workspace.read(workspace.layout().generated());
     for expected in [
         "pub const LIMIT_MAX: u64 = 200;",
         "\"archived\"",
@@ -273,7 +151,7 @@ fn upstream_changes_flow_into_the_spec_and_the_generated_facts() {
     }
     // The update leaves a fresh workspace: codegen --check agrees.
     assert_eq!(
-        xtask::codegen::check_workspace(&workspace.layout()).ok(),
+        xtask::derive::check_workspace(&workspace.layout()).ok(),
         Some(xtask::Freshness::Fresh)
     );
     // A second run with the same document writes nothing.
@@ -312,9 +190,9 @@ fn keep_accepts_ids_method_and_path_or_all() {
     let stdout = workspace.update_ok(&from, &["--keep", "all"]);
     assert!(stdout.contains("wrote"), "{stdout}");
     let provenance: Value =
-        serde_json::from_str(&workspace.read(&workspace.layout().provenance())).expect("JSON");
+        serde_json::from_str(&workspace.read(workspace.layout().provenance())).expect("JSON");
     assert_eq!(provenance["operations"].as_array().map(Vec::len), Some(23));
-    let client = workspace.read(&workspace.layout().generated());
+    let client = workspace.read(workspace.layout().generated());
     assert!(client.contains("pub fn list_sessions(") && client.contains("pub struct SessionList"));
     workspace.assert_refused(
         &from.display().to_string(),
@@ -361,39 +239,9 @@ fn an_interrupted_write_is_repaired_by_the_next_run_saying_so() {
     );
     assert!(!staged.exists());
     assert_eq!(
-        xtask::codegen::check_workspace(&layout).ok(),
+        xtask::derive::check_workspace(&layout).ok(),
         Some(xtask::Freshness::Fresh)
     );
-}
-
-/// Serves `body` with `status` to the next `requests` requests on a
-/// loopback port; returns its URL.
-pub(crate) fn serve(status: &'static str, body: Vec<u8>, requests: usize) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-    let address = listener.local_addr().expect("bound");
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(requests) {
-            let Ok(mut stream) = stream else {
-                continue;
-            };
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-            let mut request = Vec::new();
-            let mut buffer = [0u8; 1024];
-            while !request.windows(4).any(|window| window == b"\r\n\r\n") {
-                match stream.read(&mut buffer) {
-                    Ok(0) | Err(_) => break,
-                    Ok(read) => request.extend_from_slice(&buffer[..read]),
-                }
-            }
-            let head = format!(
-                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = stream.write_all(head.as_bytes());
-            let _ = stream.write_all(&body);
-        }
-    });
-    format!("http://{address}/openapi.json")
 }
 
 #[test]
@@ -415,7 +263,7 @@ fn update_from_a_url_records_it_without_credentials() {
         !stdout.contains("hunter2") && !stdout.contains("s3cret"),
         "{stdout}"
     );
-    let provenance_text = workspace.read(&workspace.layout().provenance());
+    let provenance_text = workspace.read(workspace.layout().provenance());
     assert!(
         !provenance_text.contains("hunter2") && !provenance_text.contains("s3cret"),
         "{provenance_text}"
@@ -424,7 +272,7 @@ fn update_from_a_url_records_it_without_credentials() {
     assert_eq!(provenance["source"], format!("{url}?access_token=REDACTED"));
     assert_eq!(
         provenance["sha256"],
-        xtask::spec_update::provenance::sha256_hex(&bytes)
+        xtask::derive::provenance::sha256_hex(&bytes)
     );
 }
 
@@ -489,7 +337,7 @@ fn the_layer_paths_are_where_the_readme_says() {
 fn a_killed_update_leaves_the_old_set_or_the_new_one() {
     let workspace = Workspace::new();
     let layout = workspace.layout();
-    let old_spec = workspace.read(&layout.spec());
+    let old_spec = workspace.read(layout.spec());
     let path = workspace.changed_upstream(|document| {
         document["components"]["schemas"]["SessionInfo"]["properties"]["plan"] =
             json!({"type": "string"});
@@ -534,7 +382,7 @@ fn a_killed_update_leaves_the_old_set_or_the_new_one() {
             .filter(|name| name.starts_with('.'))
             .collect();
         assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
-        let new = workspace.read(&layout.spec()) != old_spec;
+        let new = workspace.read(layout.spec()) != old_spec;
         *outcomes.entry(new).or_insert(0) += 1;
         // Back to the old set for the next round.
         let restore = Workspace::new();

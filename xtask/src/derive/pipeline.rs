@@ -7,14 +7,14 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use super::overlay::Overlay;
+use super::provenance::Provenance;
+use super::select::{self, OperationKey};
+use super::{downgrade, normalize, prune};
 use crate::codegen;
 use crate::error::XtaskError;
-use crate::overlay::Overlay;
 use crate::paths::Workspace;
 use crate::spec::{self, Spec};
-use crate::spec_update::provenance::Provenance;
-use crate::spec_update::select::{self, OperationKey};
-use crate::spec_update::{downgrade, normalize, prune};
 
 /// Upstream documents larger than this are refused: the vendor's whole API
 /// is about 100 KiB.

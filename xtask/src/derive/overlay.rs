@@ -20,7 +20,7 @@ use roas_overlay::v1_0::Overlay as OverlayDocument;
 use roas_overlay::validation::Validate;
 use serde_json::Value;
 
-use crate::component_names;
+use super::component_names;
 use crate::error::XtaskError;
 
 /// The extension that lets an action match nothing without an error.

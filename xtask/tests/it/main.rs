@@ -3,6 +3,7 @@
 
 mod codegen_cli;
 mod common;
+mod layers;
 mod semver;
 mod spec_diff_cli;
 mod spec_diff_fixture;

@@ -141,4 +141,13 @@ pub enum XtaskError {
         /// What is wrong with it.
         message: String,
     },
+    /// No workspace was found to work on.
+    #[error(
+        "no recallr-rs workspace (a Cargo.toml with [workspace] and an openapi/ directory) in {} or any directory above it; run from inside the workspace or pass --root",
+        start.display()
+    )]
+    NoWorkspace {
+        /// Where the search started.
+        start: PathBuf,
+    },
 }

@@ -46,9 +46,11 @@ enum Command {
         /// exit 1 and print a diff when they differ.
         #[arg(long)]
         check: bool,
-        /// The workspace whose openapi/ and crates/recallr-api to use.
-        #[arg(long, value_name = "DIR", default_value_os_t = paths::workspace_root())]
-        root: PathBuf,
+        /// The workspace whose openapi/ and crates/recallr-api to use
+        /// [default: the one `cargo xtask` runs in, or that holds the current
+        /// directory].
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
         /// Generate from this OpenAPI 3.0 file instead of deriving the spec
         /// (for trying a spec by hand; needs --out).
         #[arg(long, value_name = "PATH", requires = "out")]
@@ -100,9 +102,10 @@ enum SpecCommand {
         /// Seconds a download may take.
         #[arg(long, value_name = "SECONDS", default_value_t = 30)]
         timeout: u64,
-        /// The workspace to update.
-        #[arg(long, value_name = "DIR", default_value_os_t = paths::workspace_root())]
-        root: PathBuf,
+        /// The workspace to update [default: the one `cargo xtask` runs in,
+        /// or that holds the current directory].
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
         /// Judge the Rust API change from the spec diff and the generated
         /// item names alone, without cargo-semver-checks (fast; builds
         /// nothing).
@@ -142,7 +145,10 @@ fn main() -> ExitCode {
             out,
         } => match (spec, out) {
             (Some(spec), Some(out)) => codegen_from(check, &spec, &out),
-            _ => codegen(check, &Workspace::at(root)),
+            _ => match workspace(root) {
+                Ok(workspace) => codegen(check, &workspace),
+                Err(code) => code,
+            },
         },
         Command::Spec {
             command:
@@ -180,10 +186,27 @@ fn main() -> ExitCode {
                 judge,
                 pr_summary,
             };
-            spec_update(&options, &Workspace::at(root), &run)
+            match workspace(root) {
+                Ok(workspace) => spec_update(&options, &workspace, &run),
+                Err(code) => code,
+            }
         }
     };
     stdout::finish(code)
+}
+
+/// `--root`, or the workspace found at run time (never the one xtask was
+/// built in: checkouts sharing a target directory share the binary).
+fn workspace(root: Option<PathBuf>) -> Result<Workspace, ExitCode> {
+    match root {
+        Some(root) => Ok(Workspace::at(root)),
+        None => paths::find_workspace_root()
+            .map(Workspace::at)
+            .map_err(|err| {
+                eprintln!("error: {err}");
+                ExitCode::from(TROUBLE)
+            }),
+    }
 }
 
 fn spec_diff(old: &Path, new: &Path, format: Format, fail_on: Option<FailOn>) -> ExitCode {
@@ -341,7 +364,14 @@ fn codegen(check: bool, workspace: &Workspace) -> ExitCode {
     let spec = workspace.spec();
     let out = workspace.generated();
     if check {
-        return report_freshness(xtask::derive::check_workspace(workspace), &spec, &out);
+        return match xtask::derive::check_workspace(workspace) {
+            Ok(Freshness::Stale { diff, stale }) => {
+                print!("{diff}");
+                eprintln!("error: {}", xtask::derive::stale_message(workspace, &stale));
+                ExitCode::FAILURE
+            }
+            freshness => report_freshness(freshness, &spec, &out),
+        };
     }
     match xtask::derive::write_workspace(workspace) {
         Ok((recovery, written)) => {
@@ -389,7 +419,7 @@ fn report_freshness(
             println!("{} is up to date with {}", out.display(), spec.display());
             ExitCode::SUCCESS
         }
-        Ok(Freshness::Stale { diff }) => {
+        Ok(Freshness::Stale { diff, .. }) => {
             print!("{diff}");
             eprintln!(
                 "error: {} is stale relative to {}",

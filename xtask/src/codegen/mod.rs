@@ -14,7 +14,7 @@ pub mod syn_tree;
 pub mod timestamps;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 use sha2::{Digest, Sha256};
@@ -45,6 +45,8 @@ pub enum Freshness {
     Stale {
         /// Unified diff from the committed file to the generated one.
         diff: String,
+        /// The committed files that differ from what is generated.
+        stale: Vec<PathBuf>,
     },
 }
 
@@ -83,6 +85,7 @@ pub fn check(spec_path: &Path, generated_path: &Path) -> Result<Freshness, Xtask
     let label = generated_path.display().to_string();
     Ok(Freshness::Stale {
         diff: output::unified_diff(&label, &committed, &generated),
+        stale: vec![generated_path.to_path_buf()],
     })
 }
 

@@ -21,4 +21,4 @@ pub mod select;
 pub mod workspace;
 
 pub use pipeline::{Derived, derive, derive_from};
-pub use workspace::{check_workspace, recover, write_workspace};
+pub use workspace::{check_workspace, recover, stale_message, write_workspace};

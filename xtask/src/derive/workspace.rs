@@ -9,7 +9,7 @@ use super::pipeline;
 use crate::codegen::{Freshness, Written};
 use crate::error::XtaskError;
 use crate::output::{self, read_if_exists};
-use crate::paths::Workspace;
+use crate::paths::{self, Workspace};
 use crate::transaction::{self, FileSet, Recovery};
 
 /// Derives `openapi/recallr.json` from the layers and regenerates the
@@ -38,6 +38,7 @@ pub fn write_workspace(workspace: &Workspace) -> Result<(Recovery, Written), Xta
 pub fn check_workspace(workspace: &Workspace) -> Result<Freshness, XtaskError> {
     let derived = pipeline::derive(workspace)?;
     let mut diff = String::new();
+    let mut stale = Vec::new();
     for (path, fresh) in [
         (workspace.spec(), &derived.spec.text),
         (workspace.generated(), &derived.generated),
@@ -49,13 +50,38 @@ pub fn check_workspace(workspace: &Workspace) -> Result<Freshness, XtaskError> {
                 &committed,
                 fresh,
             ));
+            stale.push(path);
         }
     }
     Ok(if diff.is_empty() {
         Freshness::Fresh
     } else {
-        Freshness::Stale { diff }
+        Freshness::Stale { diff, stale }
     })
+}
+
+/// What to tell someone whose `stale` files (of [`check_workspace`]) no
+/// longer match the layers they derive from.
+pub fn stale_message(workspace: &Workspace, stale: &[PathBuf]) -> String {
+    let named: Vec<String> = stale
+        .iter()
+        .map(|path| {
+            path.strip_prefix(&workspace.root)
+                .unwrap_or(path)
+                .display()
+                .to_string()
+        })
+        .collect();
+    format!(
+        "{} {} stale: {} no longer derive{} from {}, {} and {}; run `cargo xtask codegen` to update",
+        named.join(" and "),
+        if named.len() == 1 { "is" } else { "are" },
+        if named.len() == 1 { "it" } else { "they" },
+        if named.len() == 1 { "s" } else { "" },
+        paths::UPSTREAM,
+        paths::PROVENANCE,
+        paths::OVERLAY,
+    )
 }
 
 /// Repairs what an interrupted write of the workspace's files left behind.

@@ -58,6 +58,15 @@ impl TempWorkspace {
             std::fs::copy(&from, &to)
                 .unwrap_or_else(|err| panic!("copy {}: {err}", from.display()));
         }
+        TempWorkspace::derived(dir)
+    }
+
+    /// The copy in `dir` with its effective spec and client derived from
+    /// its layers: a committed layer edited without `cargo xtask codegen`
+    /// is the drift test's to catch, not every test that copies it.
+    fn derived(dir: tempfile::TempDir) -> Self {
+        xtask::derive::write_workspace(&Layout::at(dir.path()))
+            .unwrap_or_else(|err| panic!("the copied layers derive: {err}"));
         TempWorkspace { dir }
     }
 
@@ -65,7 +74,7 @@ impl TempWorkspace {
     pub fn full() -> Self {
         let dir = tempfile::tempdir().expect("a temp dir");
         copy_tree(&Layout::current().root, dir.path());
-        TempWorkspace { dir }
+        TempWorkspace::derived(dir)
     }
 
     /// The copy's layout.

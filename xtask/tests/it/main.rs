@@ -4,6 +4,7 @@
 mod codegen_cli;
 mod common;
 mod layers;
+mod second_checkout;
 mod semver;
 mod spec_diff_cli;
 mod spec_diff_fixture;

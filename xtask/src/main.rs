@@ -284,6 +284,7 @@ fn spec_update(options: &Options, workspace: &Workspace, run: &UpdateRun) -> Exi
         );
     } else {
         report.text(&report::text(&plan.changes));
+        report.text(&plan.describe_text_changes());
         if run.judge == Judge::Auto
             && plan.previous_generated.as_deref() != Some(&plan.generated_text)
         {

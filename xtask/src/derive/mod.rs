@@ -5,12 +5,14 @@
 //! The stages, in the order they run: [`select`] (which operations, by
 //! method and path), [`prune`] (the document trimmed to them), [`overlay`]
 //! (our local choices; [`component_names`] renames what they mark),
-//! [`downgrade`] (3.1 to 3.0.3) and [`normalize`] (key order, text); then
+//! [`downgrade`] (3.1 to 3.0.3), [`doc_text`] (document text can never be
+//! read as a code block) and [`normalize`] (key order, text); then
 //! [`pipeline`] runs them and the client generator, and [`workspace`] reads
 //! and writes the files. [`provenance`] records where the upstream document
 //! came from and what is kept.
 
 pub mod component_names;
+pub mod doc_text;
 pub mod downgrade;
 pub mod normalize;
 pub mod overlay;

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::overlay::Overlay;
 use super::provenance::Provenance;
 use super::select::{self, OperationKey};
-use super::{downgrade, normalize, prune};
+use super::{doc_text, downgrade, normalize, prune};
 use crate::codegen;
 use crate::error::XtaskError;
 use crate::paths::Workspace;
@@ -82,6 +82,8 @@ pub fn effective_text(
         downgrade::downgrade(&mut document)
             .map_err(|message| failed(format!("cannot convert to OpenAPI 3.0.3: {message}")))?;
     }
+    // Last, so that no stage can bring back text rustdoc would run.
+    doc_text::neutralise(&mut document);
     normalize::to_text(&document)
         .map_err(|err| failed(format!("cannot write the effective spec: {err}")))
 }

@@ -13,4 +13,4 @@ pub mod release;
 pub mod semver;
 pub mod summary;
 
-pub use plan::{Options, Plan, apply, plan};
+pub use plan::{Options, Plan, TextChange, apply, plan};

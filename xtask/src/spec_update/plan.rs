@@ -14,6 +14,7 @@ use openapiv3::OpenAPI;
 use serde_json::Value;
 
 use super::fetch::{self, Source};
+use crate::derive::doc_text;
 use crate::derive::overlay::Overlay;
 use crate::derive::pipeline;
 use crate::derive::provenance::{self, Provenance};
@@ -62,6 +63,79 @@ pub struct Plan {
     pub generated_text: String,
     /// The generated client before the update, if there was one.
     pub previous_generated: Option<String>,
+    /// The document text (descriptions, summaries, titles) that changed:
+    /// it becomes the generated docs, so a reviewer reads it.
+    pub text_changes: Vec<TextChange>,
+}
+
+/// One description, summary or title of the effective spec that an update
+/// adds, changes or removes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextChange {
+    /// JSON pointer into the new effective spec (the old one if removed).
+    pub pointer: String,
+    /// The new text; `None` when it was removed.
+    pub text: Option<String>,
+}
+
+/// The most characters of one changed text the report shows.
+const SHOWN_TEXT_CHARS: usize = 300;
+
+impl Plan {
+    /// The report's list of changed document text, escaped for a terminal
+    /// and for Markdown (control characters, quotes and backslashes as
+    /// Rust escapes); empty when none changed.
+    pub fn describe_text_changes(&self) -> String {
+        if self.text_changes.is_empty() {
+            return String::new();
+        }
+        let mut out = format!(
+            "document text changed ({}): it becomes the generated docs, so read it:\n",
+            self.text_changes.len()
+        );
+        for change in &self.text_changes {
+            let shown = match &change.text {
+                None => "removed".to_string(),
+                Some(text) => {
+                    let mut shown: String = text.chars().take(SHOWN_TEXT_CHARS).collect();
+                    if shown.len() < text.len() {
+                        shown.push('…');
+                    }
+                    format!("{shown:?}")
+                }
+            };
+            out.push_str(&format!("  {}: {shown}\n", change.pointer.escape_debug()));
+        }
+        out
+    }
+}
+
+/// The document text that differs between two effective specs' texts.
+fn text_changes(old: &str, new: &str) -> Vec<TextChange> {
+    let texts = |text: &str| {
+        serde_json::from_str::<Value>(text)
+            .map(|document| doc_text::texts(&document))
+            .unwrap_or_default()
+    };
+    let (old, new) = (texts(old), texts(new));
+    let mut changes: Vec<TextChange> = new
+        .iter()
+        .filter(|(pointer, text)| old.get(*pointer) != Some(text))
+        .map(|(pointer, text)| TextChange {
+            pointer: pointer.clone(),
+            text: Some(text.clone()),
+        })
+        .collect();
+    changes.extend(
+        old.keys()
+            .filter(|pointer| !new.contains_key(*pointer))
+            .map(|pointer| TextChange {
+                pointer: pointer.clone(),
+                text: None,
+            }),
+    );
+    changes.sort_by(|a, b| a.pointer.cmp(&b.pointer));
+    changes
 }
 
 /// Imports `options.from` and prepares every file, writing nothing.
@@ -137,7 +211,9 @@ pub fn plan(options: &Options, workspace: &Workspace) -> Result<Plan, XtaskError
         message: format!("cannot write the document: {err}"),
     })?;
 
+    let text_changes = text_changes(&previous_spec.text, &derived.spec.text);
     Ok(Plan {
+        text_changes,
         source: label,
         changes,
         operations,

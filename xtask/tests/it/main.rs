@@ -3,6 +3,7 @@
 
 mod codegen_cli;
 mod common;
+mod doc_text;
 mod layers;
 mod second_checkout;
 mod semver;

@@ -285,6 +285,13 @@ fn spec_update(options: &Options, workspace: &Workspace, run: &UpdateRun) -> Exi
     } else {
         report.text(&report::text(&plan.changes));
         report.text(&plan.describe_text_changes());
+        for warning in &plan.warnings {
+            report.line(format_args!(
+                "warning: {}: {}",
+                plan.source.escape_debug(),
+                warning.escape_debug()
+            ));
+        }
         if run.judge == Judge::Auto
             && plan.previous_generated.as_deref() != Some(&plan.generated_text)
         {
@@ -375,9 +382,16 @@ fn codegen(check: bool, workspace: &Workspace) -> ExitCode {
         };
     }
     match xtask::derive::write_workspace(workspace) {
-        Ok((recovery, written)) => {
+        Ok((recovery, written, warnings)) => {
             if let Some(message) = recovery.message() {
                 eprintln!("{message}");
+            }
+            for warning in warnings {
+                eprintln!(
+                    "warning: {}: {}",
+                    workspace.upstream().display(),
+                    warning.escape_debug()
+                );
             }
             match written {
                 Written::Unchanged => println!(

@@ -5,7 +5,8 @@
 //! The stages, in the order they run: [`select`] (which operations, by
 //! method and path), [`prune`] (the document trimmed to them), [`overlay`]
 //! (our local choices; [`component_names`] renames what they mark),
-//! [`downgrade`] (3.1 to 3.0.3), [`doc_text`] (document text can never be
+//! [`downgrade`] (3.1 to 3.0.3; [`structure`] checks the upstream document
+//! and each stage's output with JSON pointers), [`doc_text`] (document text can never be
 //! read as a code block) and [`normalize`] (key order, text); then
 //! [`pipeline`] runs them and the client generator, and [`workspace`] reads
 //! and writes the files. [`provenance`] records where the upstream document
@@ -20,6 +21,7 @@ pub mod pipeline;
 pub mod provenance;
 pub mod prune;
 pub mod select;
+pub mod structure;
 pub mod workspace;
 
 pub use pipeline::{Derived, derive, derive_from};

@@ -3,14 +3,12 @@
 //! progenitor. `codegen`, `codegen --check`, the drift test and
 //! `spec update` all come through here.
 
-use std::path::Path;
-
 use serde_json::Value;
 
 use super::overlay::Overlay;
 use super::provenance::Provenance;
 use super::select::{self, OperationKey};
-use super::{doc_text, downgrade, normalize, prune};
+use super::{doc_text, downgrade, normalize, prune, structure};
 use crate::codegen;
 use crate::error::XtaskError;
 use crate::paths::Workspace;
@@ -27,6 +25,8 @@ pub struct Derived {
     pub spec: Spec,
     /// The generated client's text.
     pub generated: String,
+    /// What the derivation mended in the upstream document, one line each.
+    pub warnings: Vec<String>,
 }
 
 /// Derives the spec and the client from the workspace's committed layers.
@@ -37,55 +37,153 @@ pub fn derive(workspace: &Workspace) -> Result<Derived, XtaskError> {
     let provenance_path = workspace.provenance();
     let keep = Provenance::load(&provenance_path)?.operation_keys(&provenance_path)?;
     let overlay = Overlay::load(&workspace.overlay())?;
-    derive_from(workspace, &upstream, &keep, &overlay)
+    derive_from(
+        workspace,
+        &upstream_path.display().to_string(),
+        &upstream,
+        &keep,
+        &overlay,
+    )
 }
 
-/// Derives the spec and the client from the given layers.
+/// Derives the spec and the client from the given layers. `upstream_label`
+/// names the upstream document in errors (its file, or the URL it was
+/// fetched from).
 pub fn derive_from(
     workspace: &Workspace,
+    upstream_label: &str,
     upstream: &Value,
     keep: &[OperationKey],
     overlay: &Overlay,
 ) -> Result<Derived, XtaskError> {
     let spec_path = workspace.spec();
-    let text = effective_text(&workspace.upstream(), upstream, keep, overlay)?;
+    let Effective { text, warnings } = effective(upstream_label, upstream, keep, overlay)?;
     let spec = Spec {
         document: spec::parse(&spec_path, &text)?,
         path: spec_path,
         text,
     };
     let generated = codegen::render(&spec)?;
-    Ok(Derived { spec, generated })
+    Ok(Derived {
+        spec,
+        generated,
+        warnings,
+    })
 }
 
-/// `downgrade(apply(overlay, trim(upstream)))`, as text in the workspace's
-/// style. `upstream_path` names the document in errors.
-pub fn effective_text(
-    upstream_path: &Path,
+/// The effective spec's text, and what the derivation mended on the way.
+#[derive(Debug, Clone)]
+pub struct Effective {
+    /// The effective spec, as text in the workspace's style.
+    pub text: String,
+    /// One line per mistake of the upstream document that was mended
+    /// (see [`downgrade::examples_arrays`]), naming its pointer.
+    pub warnings: Vec<String>,
+}
+
+/// `downgrade(apply(overlay, trim(upstream)))`. Each stage's output is
+/// checked, and an error names the stage: the upstream document (checked
+/// as OpenAPI 3.1, with a JSON pointer into it), the overlay action that
+/// broke the document, or the 3.1→3.0.3 conversion.
+pub fn effective(
+    upstream_label: &str,
     upstream: &Value,
     keep: &[OperationKey],
     overlay: &Overlay,
-) -> Result<String, XtaskError> {
+) -> Result<Effective, XtaskError> {
     let failed = |message: String| XtaskError::Import {
-        document: upstream_path.display().to_string(),
+        document: upstream_label.to_string(),
         message,
     };
     let version = openapi_version(upstream).map_err(failed)?;
+    let is_3_1 = version.starts_with("3.1.");
     // The recorded operations must still exist: matched by method and path.
     let requested: Vec<String> = keep.iter().map(ToString::to_string).collect();
     let keep = select::resolve(upstream, &requested).map_err(failed)?;
 
-    let mut document = upstream.clone();
-    prune::prune(&mut document, &keep).map_err(failed)?;
+    let mut trimmed = upstream.clone();
+    prune::prune(&mut trimmed, &keep).map_err(failed)?;
+    // What is kept of the upstream document must be a valid document of its
+    // version: checked (after conversion, for 3.1) before the overlay, so
+    // its errors point into the upstream document.
+    let as_3_0 = |document: &Value| -> Result<Converted, String> {
+        let mut converted = document.clone();
+        let warnings = if is_3_1 {
+            downgrade::downgrade(&mut converted)
+                .map_err(|message| format!("cannot convert to OpenAPI 3.0.3: {message}"))?
+        } else {
+            Vec::new()
+        };
+        Ok((converted, warnings))
+    };
+    // Its mended mistakes are reported here, where pointers still point
+    // into the upstream document (trimming moves nothing).
+    let (checked, warnings) = as_3_0(&trimmed).map_err(failed)?;
+    structure::check(&checked).map_err(|(pointer, message)| {
+        failed(format!(
+            "`{pointer}`: {message} (checked as OpenAPI {version})"
+        ))
+    })?;
+
+    let mut document = trimmed.clone();
     overlay.apply(&mut document)?;
-    if version.starts_with("3.1.") {
-        downgrade::downgrade(&mut document)
-            .map_err(|message| failed(format!("cannot convert to OpenAPI 3.0.3: {message}")))?;
+    let (mut document, _) = as_3_0(&document).map_err(|message| XtaskError::Overlay {
+        path: overlay.path().to_path_buf(),
+        message: format!("after the overlay, {message}"),
+    })?;
+    if let Err((pointer, message)) = structure::check(&document) {
+        return Err(blame(
+            upstream_label,
+            &trimmed,
+            overlay,
+            &as_3_0,
+            &pointer,
+            &message,
+        ));
     }
     // Last, so that no stage can bring back text rustdoc would run.
     doc_text::neutralise(&mut document);
-    normalize::to_text(&document)
-        .map_err(|err| failed(format!("cannot write the effective spec: {err}")))
+    let text = normalize::to_text(&document)
+        .map_err(|err| failed(format!("cannot write the effective spec: {err}")))?;
+    Ok(Effective { text, warnings })
+}
+
+/// A document converted to OpenAPI 3.0, with the conversion's warnings.
+type Converted = (Value, Vec<String>);
+
+/// The error for a derived document that fails the structural check
+/// although the upstream one passed: the first overlay action after which
+/// it fails, or else the 3.1→3.0.3 conversion.
+fn blame(
+    upstream_label: &str,
+    trimmed: &Value,
+    overlay: &Overlay,
+    as_3_0: &dyn Fn(&Value) -> Result<Converted, String>,
+    pointer: &str,
+    message: &str,
+) -> XtaskError {
+    for count in 1..=overlay.len() {
+        let mut document = trimmed.clone();
+        let broken = match overlay.apply_first(&mut document, count) {
+            Err(_) => true,
+            Ok(()) => as_3_0(&document)
+                .map(|(converted, _)| structure::check(&converted).is_err())
+                .unwrap_or(true),
+        };
+        if broken {
+            return XtaskError::Overlay {
+                path: overlay.path().to_path_buf(),
+                message: format!(
+                    "{} leaves the document invalid (as OpenAPI 3.0, after the overlay) at `{pointer}`: {message}",
+                    overlay.action_name(count - 1)
+                ),
+            };
+        }
+    }
+    XtaskError::Import {
+        document: upstream_label.to_string(),
+        message: format!("the conversion to OpenAPI 3.0.3 left `{pointer}` invalid: {message}"),
+    }
 }
 
 /// Parses the upstream document's text (named `label` in errors).

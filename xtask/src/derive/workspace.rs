@@ -14,8 +14,11 @@ use crate::transaction::{self, FileSet, Recovery};
 
 /// Derives `openapi/recallr.json` from the layers and regenerates the
 /// client, writing both (together, see [`transaction`]) unless they already
-/// hold exactly that. First repairs what an interrupted write left.
-pub fn write_workspace(workspace: &Workspace) -> Result<(Recovery, Written), XtaskError> {
+/// hold exactly that. First repairs what an interrupted write left. Also
+/// returns what the derivation mended in the upstream document (warnings).
+pub fn write_workspace(
+    workspace: &Workspace,
+) -> Result<(Recovery, Written, Vec<String>), XtaskError> {
     let recovery = recover(workspace)?;
     let derived = pipeline::derive(workspace)?;
     let spec_path = workspace.spec();
@@ -24,13 +27,13 @@ pub fn write_workspace(workspace: &Workspace) -> Result<(Recovery, Written), Xta
     let generated_same =
         read_if_exists(&generated_path)?.as_deref() == Some(derived.generated.as_str());
     if spec_same && generated_same {
-        return Ok((recovery, Written::Unchanged));
+        return Ok((recovery, Written::Unchanged, derived.warnings));
     }
     let mut files = FileSet::new(&workspace.openapi_dir());
     files.add(&spec_path, derived.spec.text);
     files.add(&generated_path, derived.generated);
     files.commit()?;
-    Ok((recovery, Written::Updated))
+    Ok((recovery, Written::Updated, derived.warnings))
 }
 
 /// Derives the spec and the client in memory and compares both with the

@@ -66,6 +66,8 @@ pub struct Plan {
     /// The document text (descriptions, summaries, titles) that changed:
     /// it becomes the generated docs, so a reviewer reads it.
     pub text_changes: Vec<TextChange>,
+    /// What the derivation mended in the upstream document, one line each.
+    pub warnings: Vec<String>,
 }
 
 /// One description, summary or title of the effective spec that an update
@@ -173,7 +175,7 @@ pub fn plan(options: &Options, workspace: &Workspace) -> Result<Plan, XtaskError
         })?;
 
     let overlay = Overlay::load(&workspace.overlay())?;
-    let derived = pipeline::derive_from(workspace, &upstream, &operations, &overlay)?;
+    let derived = pipeline::derive_from(workspace, &label, &upstream, &operations, &overlay)?;
 
     let previous_spec = current.unwrap_or_else(|| Spec {
         path: workspace.spec(),
@@ -214,6 +216,7 @@ pub fn plan(options: &Options, workspace: &Workspace) -> Result<Plan, XtaskError
     let text_changes = text_changes(&previous_spec.text, &derived.spec.text);
     Ok(Plan {
         text_changes,
+        warnings: derived.warnings,
         source: label,
         changes,
         operations,

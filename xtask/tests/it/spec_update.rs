@@ -401,3 +401,81 @@ fn a_killed_update_leaves_the_old_set_or_the_new_one() {
     eprintln!("outcomes (new set?: count): {outcomes:?}");
     assert!(outcomes.contains_key(&false), "{outcomes:?}");
 }
+
+/// The upstream document's `metadata_filter` parameter (index 5).
+fn metadata_filter(document: &mut Value) -> &mut Value {
+    let parameter = &mut list_operation(document)["parameters"][5];
+    assert_eq!(parameter["name"], "metadata_filter");
+    parameter
+}
+
+const METADATA_FILTER: &str =
+    "/paths/~1api~1v1~1users~1{custom_user_id}~1sessions/get/parameters/5";
+
+#[test]
+fn a_parameter_examples_array_imports_with_a_warning_naming_it() {
+    let workspace = Workspace::new();
+    let from = workspace.changed_upstream(|document| {
+        metadata_filter(document)["examples"] = json!(["{\"topic\": \"billing\"}"]);
+    });
+    let stdout = workspace.update_ok(&from, &["--no-semver-checks"]);
+    assert!(
+        stdout.contains(&format!(
+            "warning: {}: `{METADATA_FILTER}/examples`: an array where OpenAPI wants a map of Example objects; its first value is now `example`",
+            from.display()
+        )),
+        "{stdout}"
+    );
+    let spec: Value = serde_json::from_str(&workspace.read(paths::SPEC)).expect("JSON");
+    let parameter = &spec["paths"]["/api/v1/users/{custom_user_id}/sessions"]["get"]["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .find(|parameter| parameter["name"] == "metadata_filter")
+        .cloned()
+        .expect("metadata_filter");
+    assert_eq!(parameter["example"], "{\"topic\": \"billing\"}");
+}
+
+#[test]
+fn a_malformed_upstream_document_is_refused_with_a_pointer_into_it() {
+    let workspace = Workspace::new();
+    let from = workspace.changed_upstream(|document| {
+        metadata_filter(document)["examples"] = json!("billing");
+    });
+    let from = from.display().to_string();
+    workspace.assert_refused(
+        &from,
+        &[],
+        &[
+            &format!("error: {from}: `{METADATA_FILTER}/examples`"),
+            "expected a map of Example objects, found a string (checked as OpenAPI 3.1.0)",
+        ],
+    );
+    let output = workspace.update(&from, &["--dry-run"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("recallr.json"), "{stderr}");
+}
+
+#[test]
+fn an_overlay_action_that_breaks_the_document_is_named() {
+    let workspace = Workspace::new();
+    let overlay = workspace.layout().overlay();
+    let mut text = workspace.read(&overlay);
+    text.push_str(
+        "  - target: \"$.paths['/api/v1/users/{custom_user_id}/sessions'].get.parameters[?@.name == 'limit']\"\n    description: A broken action.\n    update:\n      required: \"yes\"\n",
+    );
+    std::fs::write(&overlay, text).expect("writable");
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["codegen", "--check", "--root"])
+        .arg(workspace.dir.path())
+        .output()
+        .expect("the xtask binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("overlay.yaml: action ")
+            && stderr.contains("(\"A broken action.\") leaves the document invalid (as OpenAPI 3.0, after the overlay) at `/paths/~1api~1v1~1users~1{custom_user_id}~1sessions/get/parameters/2/required`: expected a boolean, found a string"),
+        "{stderr}"
+    );
+}

@@ -150,4 +150,18 @@ pub enum XtaskError {
         /// Where the search started.
         start: PathBuf,
     },
+    /// Two schemas nest deeper than the spec diff compares: the change
+    /// cannot be judged, so it is not called compatible.
+    #[error(
+        "{}: the schemas at `{pointer}` nest more than {limit} levels deep: too deep to compare, so the change cannot be judged (refused rather than reported as no change)",
+        path.display()
+    )]
+    TooDeep {
+        /// The new document.
+        path: PathBuf,
+        /// Where the limit was reached, in the new document.
+        pointer: String,
+        /// The depth limit.
+        limit: usize,
+    },
 }

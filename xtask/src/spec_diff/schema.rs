@@ -227,10 +227,17 @@ impl<'a> Differ<'a> {
         // A pair of components already being compared further up: the
         // schema is recursive, and that comparison covers this one.
         let key = (old_view.reference, new_view.reference);
-        if (key.0.is_some() || key.1.is_some()) && self.stack.contains(&key)
-            || self.stack.len() >= MAX_DEPTH
-        {
+        if (key.0.is_some() || key.1.is_some()) && self.stack.contains(&key) {
             return Ok(());
+        }
+        // Fails closed: a change past the limit would otherwise read as no
+        // change, and be judged compatible.
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(XtaskError::TooDeep {
+                path: self.new.path.to_path_buf(),
+                pointer: place.new.clone(),
+                limit: MAX_DEPTH,
+            });
         }
         let (Some(old_reference), Some(new_reference)) = key else {
             // Inline on one side at least: the place is the schema's own.

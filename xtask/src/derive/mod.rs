@@ -6,12 +6,14 @@
 //! method and path), [`prune`] (the document trimmed to them), [`overlay`]
 //! (our local choices; [`component_names`] renames what they mark),
 //! [`downgrade`] (3.1 to 3.0.3; [`structure`] checks the upstream document
-//! and each stage's output with JSON pointers), [`doc_text`] (document text can never be
+//! and each stage's output with JSON pointers, [`bounds`] the numbers that
+//! become the client's facts), [`doc_text`] (document text can never be
 //! read as a code block) and [`normalize`] (key order, text); then
 //! [`pipeline`] runs them and the client generator, and [`workspace`] reads
 //! and writes the files. [`provenance`] records where the upstream document
 //! came from and what is kept.
 
+pub mod bounds;
 pub mod component_names;
 pub mod doc_text;
 pub mod downgrade;

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::overlay::Overlay;
 use super::provenance::Provenance;
 use super::select::{self, OperationKey};
-use super::{doc_text, downgrade, normalize, prune, structure};
+use super::{bounds, doc_text, downgrade, normalize, prune, structure};
 use crate::codegen;
 use crate::error::XtaskError;
 use crate::paths::Workspace;
@@ -124,6 +124,7 @@ pub fn effective(
             "`{pointer}`: {message} (checked as OpenAPI {version})"
         ))
     })?;
+    bounds::check(&checked).map_err(failed)?;
 
     let mut document = trimmed.clone();
     overlay.apply(&mut document)?;
@@ -141,6 +142,10 @@ pub fn effective(
             &message,
         ));
     }
+    bounds::check(&document).map_err(|message| XtaskError::Overlay {
+        path: overlay.path().to_path_buf(),
+        message: format!("after the overlay, {message}"),
+    })?;
     // Last, so that no stage can bring back text rustdoc would run.
     doc_text::neutralise(&mut document);
     let text = normalize::to_text(&document)

@@ -479,3 +479,26 @@ fn an_overlay_action_that_breaks_the_document_is_named() {
         "{stderr}"
     );
 }
+
+#[test]
+fn absurd_page_size_bounds_are_refused_at_import_naming_the_parameter() {
+    let workspace = Workspace::new();
+    for maximum in [json!(1_000_000_000_000_i64), json!(0)] {
+        let from = workspace.changed_upstream(|document| {
+            let limit = &mut list_operation(document)["parameters"][4];
+            assert_eq!(limit["name"], "limit");
+            limit["schema"]["maximum"] = maximum.clone();
+        });
+        let from = from.display().to_string();
+        workspace.assert_refused(
+            &from,
+            &[],
+            &[
+                &format!(
+                    "error: {from}: `/paths/~1api~1v1~1users~1{{custom_user_id}}~1sessions/get/parameters/4`: query parameter \"limit\": its maximum {maximum}"
+                ),
+                "0 ≤ minimum ≤ default ≤ maximum ≤ 10000",
+            ],
+        );
+    }
+}

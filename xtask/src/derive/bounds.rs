@@ -120,12 +120,11 @@ fn parameter_bounds(document: &Value, parameter: &Value, pointer: &str) -> Resul
             "its minimum {minimum} is above its maximum {maximum}"
         ));
     }
-    if let Some(default) = default {
-        if minimum.is_some_and(|minimum| default < minimum)
-            || maximum.is_some_and(|maximum| default > maximum)
-        {
-            return refuse(format!("its default {default} is outside its bounds"));
-        }
+    if let Some(default) = default
+        && (minimum.is_some_and(|minimum| default < minimum)
+            || maximum.is_some_and(|maximum| default > maximum))
+    {
+        return refuse(format!("its default {default} is outside its bounds"));
     }
     Ok(())
 }

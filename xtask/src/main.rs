@@ -289,7 +289,7 @@ fn spec_update(options: &Options, workspace: &Workspace, run: &UpdateRun) -> Exi
             report.line(format_args!(
                 "warning: {}: {}",
                 plan.source.escape_debug(),
-                warning.escape_debug()
+                warning
             ));
         }
         if run.judge == Judge::Auto
@@ -387,11 +387,7 @@ fn codegen(check: bool, workspace: &Workspace) -> ExitCode {
                 eprintln!("{message}");
             }
             for warning in warnings {
-                eprintln!(
-                    "warning: {}: {}",
-                    workspace.upstream().display(),
-                    warning.escape_debug()
-                );
+                eprintln!("warning: {}: {}", workspace.upstream().display(), warning);
             }
             match written {
                 Written::Unchanged => println!(

@@ -109,7 +109,7 @@ pub fn examples_arrays(document: &mut Value) -> Vec<String> {
         };
         warnings.push(format!(
             "`{}`: an array where OpenAPI wants a map of Example objects; {kept}",
-            json_pointer::push(pointer, "examples")
+            json_pointer::push(pointer, "examples").escape_debug()
         ));
     }
     fn entries(map: &mut Value, key: &str, pointer: &str, each: &mut dyn FnMut(&mut Value, &str)) {

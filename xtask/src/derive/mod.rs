@@ -6,7 +6,8 @@
 //! method and path), [`prune`] (the document trimmed to them), [`overlay`]
 //! (our local choices; [`component_names`] renames what they mark),
 //! [`downgrade`] (3.1 to 3.0.3; [`structure`] checks the upstream document
-//! and each stage's output with JSON pointers, [`bounds`] the numbers that
+//! and each stage's output with JSON pointers, [`trust`] what the upstream
+//! document may not do, [`bounds`] the numbers that
 //! become the client's facts), [`doc_text`] (document text can never be
 //! read as a code block) and [`normalize`] (key order, text); then
 //! [`pipeline`] runs them and the client generator, and [`workspace`] reads
@@ -24,6 +25,7 @@ pub mod provenance;
 pub mod prune;
 pub mod select;
 pub mod structure;
+pub mod trust;
 pub mod workspace;
 
 pub use pipeline::{Derived, derive, derive_from};

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::overlay::Overlay;
 use super::provenance::Provenance;
 use super::select::{self, OperationKey};
-use super::{bounds, doc_text, downgrade, normalize, prune, structure};
+use super::{bounds, doc_text, downgrade, normalize, prune, structure, trust};
 use crate::codegen;
 use crate::error::XtaskError;
 use crate::paths::Workspace;
@@ -103,6 +103,7 @@ pub fn effective(
 
     let mut trimmed = upstream.clone();
     prune::prune(&mut trimmed, &keep).map_err(failed)?;
+    trust::refuse_private_extensions(&trimmed).map_err(failed)?;
     // What is kept of the upstream document must be a valid document of its
     // version: checked (after conversion, for 3.1) before the overlay, so
     // its errors point into the upstream document.
@@ -118,7 +119,8 @@ pub fn effective(
     };
     // Its mended mistakes are reported here, where pointers still point
     // into the upstream document (trimming moves nothing).
-    let (checked, warnings) = as_3_0(&trimmed).map_err(failed)?;
+    let (checked, mut warnings) = as_3_0(&trimmed).map_err(failed)?;
+    warnings.extend(trust::lookalike_names(&trimmed));
     structure::check(&checked).map_err(|(pointer, message)| {
         failed(format!(
             "`{pointer}`: {message} (checked as OpenAPI {version})"

@@ -502,3 +502,33 @@ fn absurd_page_size_bounds_are_refused_at_import_naming_the_parameter() {
         );
     }
 }
+
+#[test]
+fn the_upstream_document_may_not_use_our_extensions() {
+    let workspace = Workspace::new();
+    let from = workspace.changed_upstream(|document| {
+        document["components"]["schemas"]["SessionInfo"]["x-recallr-name"] = json!("Hijacked");
+    });
+    let from = from.display().to_string();
+    workspace.assert_refused(
+        &from,
+        &[],
+        &[&format!(
+            "error: {from}: `/components/schemas/SessionInfo/x-recallr-name`: `x-recallr-name` is an extension of our overlay"
+        )],
+    );
+}
+
+#[test]
+fn a_lookalike_name_is_reported() {
+    let workspace = Workspace::new();
+    let from = workspace.changed_upstream(|document| {
+        document["components"]["schemas"]["SessionInfo"]["properties"]["session_\u{456}d"] =
+            json!({"type": "string"});
+    });
+    let stdout = workspace.update_ok(&from, &["--dry-run", "--no-semver-checks"]);
+    assert!(
+        stdout.contains("/components/schemas/SessionInfo/properties/session_\u{456}d`: the name \"session_\u{456}d\" has non-ASCII characters (U+0456)"),
+        "{stdout}"
+    );
+}

@@ -164,4 +164,33 @@ pub enum XtaskError {
         /// The depth limit.
         limit: usize,
     },
+    /// A committed multi-file write stopped part way: some files are new,
+    /// the rest are not yet; the journal is kept, and the next run finishes.
+    #[error(
+        "{cause}; the write was committed but stopped part way: {} of {} files replaced ({}), not yet: {}; the next `cargo xtask codegen` or `spec update` finishes it",
+        replaced.len(),
+        replaced.len() + pending.len(),
+        list(replaced),
+        list(pending)
+    )]
+    PartlyWritten {
+        /// What stopped the renames.
+        cause: Box<XtaskError>,
+        /// The files already replaced by the new ones.
+        replaced: Vec<PathBuf>,
+        /// The files still as they were.
+        pending: Vec<PathBuf>,
+    },
+}
+
+/// `a, b, c` (or `none`), for messages listing files.
+fn list(paths: &[PathBuf]) -> String {
+    if paths.is_empty() {
+        return "none".to_string();
+    }
+    paths
+        .iter()
+        .map(|path| path.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -256,14 +256,26 @@ impl Report {
 }
 
 fn spec_update(options: &Options, workspace: &Workspace, run: &UpdateRun) -> ExitCode {
+    // Held from the first read to the last write: another writer waits.
+    let _lock = if run.dry_run {
+        None
+    } else {
+        match lock(workspace) {
+            Ok(lock) => Some(lock),
+            Err(code) => return code,
+        }
+    };
     if !run.dry_run
         && let Err(code) = repair(workspace)
     {
         return code;
     }
-    let trouble = |err: &dyn std::fmt::Display| {
+    let trouble = |err: &xtask::XtaskError| {
         eprintln!("error: {err}");
-        eprintln!("nothing was changed");
+        // After the commit point the error itself says what was written.
+        if !matches!(err, xtask::XtaskError::PartlyWritten { .. }) {
+            eprintln!("nothing was changed");
+        }
         ExitCode::from(TROUBLE)
     };
     let plan = match spec_update::plan(options, workspace) {
@@ -355,6 +367,17 @@ fn spec_update(options: &Options, workspace: &Workspace, run: &UpdateRun) -> Exi
     ExitCode::SUCCESS
 }
 
+/// The workspace's write lock, saying so when another run holds it.
+fn lock(workspace: &Workspace) -> Result<xtask::transaction::Lock, ExitCode> {
+    xtask::transaction::Lock::acquire(&workspace.openapi_dir(), |path| {
+        eprintln!(
+            "waiting for another cargo xtask run on this workspace to finish (it holds {})",
+            path.display()
+        );
+    })
+    .map_err(|err| fail(&err))
+}
+
 /// Finishes or discards what an interrupted run left, saying so.
 fn repair(workspace: &Workspace) -> Result<(), ExitCode> {
     match xtask::derive::recover(workspace) {
@@ -381,6 +404,10 @@ fn codegen(check: bool, workspace: &Workspace) -> ExitCode {
             freshness => report_freshness(freshness, &spec, &out),
         };
     }
+    let _lock = match lock(workspace) {
+        Ok(lock) => lock,
+        Err(code) => return code,
+    };
     match xtask::derive::write_workspace(workspace) {
         Ok((recovery, written, warnings)) => {
             if let Some(message) = recovery.message() {

@@ -108,7 +108,8 @@ impl TempWorkspace {
         path
     }
 
-    /// Every file of the copy with its bytes, but the document to import.
+    /// Every file of the copy with its bytes, but the document to import and
+    /// the lock file.
     pub fn files(&self) -> BTreeMap<PathBuf, Vec<u8>> {
         fn walk(dir: &Path, into: &mut BTreeMap<PathBuf, Vec<u8>>) {
             for entry in std::fs::read_dir(dir)
@@ -118,10 +119,11 @@ impl TempWorkspace {
                 let path = entry.path();
                 if path.is_dir() {
                     walk(&path, into);
-                } else if path
-                    .file_name()
-                    .is_some_and(|name| name != "new-upstream.json")
-                {
+                } else if path.file_name().is_some_and(|name| {
+                    // The document to import, and the lock every writing run
+                    // takes (not part of any set it writes).
+                    name != "new-upstream.json" && name != xtask::transaction::LOCK
+                }) {
                     into.insert(path.clone(), std::fs::read(&path).expect("readable"));
                 }
             }

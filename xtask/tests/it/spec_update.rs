@@ -379,7 +379,8 @@ fn a_killed_update_leaves_the_old_set_or_the_new_one() {
             .expect("listable")
             .filter_map(Result::ok)
             .map(|entry| entry.file_name().to_string_lossy().into_owned())
-            .filter(|name| name.starts_with('.'))
+            // The lock file stays (ignored by git); nothing else may.
+            .filter(|name| name.starts_with('.') && name != xtask::transaction::LOCK)
             .collect();
         assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
         let new = workspace.read(layout.spec()) != old_spec;
@@ -530,5 +531,50 @@ fn a_lookalike_name_is_reported() {
     assert!(
         stdout.contains("/components/schemas/SessionInfo/properties/session_\u{456}d`: the name \"session_\u{456}d\" has non-ASCII characters (U+0456)"),
         "{stdout}"
+    );
+}
+
+#[test]
+fn a_second_writer_waits_for_the_first() {
+    use std::io::BufRead;
+    let workspace = Workspace::new();
+    let from = workspace.changed_upstream(|document| {
+        metadata_filter(document)["description"] = json!("Changed while locked.");
+    });
+    let held = xtask::transaction::Lock::acquire(&workspace.layout().openapi_dir(), |_| {
+        panic!("nobody else holds the lock")
+    })
+    .expect("locked");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["spec", "update", "--no-semver-checks", "--from"])
+        .arg(&from)
+        .arg("--root")
+        .arg(workspace.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the xtask binary runs");
+    let stderr = child.stderr.take().expect("piped");
+    let mut first_line = String::new();
+    std::io::BufReader::new(stderr)
+        .read_line(&mut first_line)
+        .expect("readable");
+    // It says it waits, and has written nothing while the lock is held.
+    assert!(
+        first_line.starts_with("waiting for another cargo xtask run on this workspace to finish"),
+        "{first_line}"
+    );
+    assert!(
+        !workspace
+            .read(paths::SPEC)
+            .contains("Changed while locked.")
+    );
+    drop(held);
+    let output = child.wait_with_output().expect("it finishes");
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        workspace
+            .read(paths::SPEC)
+            .contains("Changed while locked.")
     );
 }

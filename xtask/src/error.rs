@@ -141,4 +141,56 @@ pub enum XtaskError {
         /// What is wrong with it.
         message: String,
     },
+    /// No workspace was found to work on.
+    #[error(
+        "no recallr-rs workspace (a Cargo.toml with [workspace] and an openapi/ directory) in {} or any directory above it; run from inside the workspace or pass --root",
+        start.display()
+    )]
+    NoWorkspace {
+        /// Where the search started.
+        start: PathBuf,
+    },
+    /// Two schemas nest deeper than the spec diff compares: the change
+    /// cannot be judged, so it is not called compatible.
+    #[error(
+        "{}: the schemas at `{pointer}` nest more than {limit} levels deep: too deep to compare, so the change cannot be judged (refused rather than reported as no change)",
+        path.display()
+    )]
+    TooDeep {
+        /// The new document.
+        path: PathBuf,
+        /// Where the limit was reached, in the new document.
+        pointer: String,
+        /// The depth limit.
+        limit: usize,
+    },
+    /// A committed multi-file write stopped part way: some files are new,
+    /// the rest are not yet; the journal is kept, and the next run finishes.
+    #[error(
+        "{cause}; the write was committed but stopped part way: {} of {} files replaced ({}), not yet: {}; the next `cargo xtask codegen` or `spec update` finishes it",
+        replaced.len(),
+        replaced.len() + pending.len(),
+        list(replaced),
+        list(pending)
+    )]
+    PartlyWritten {
+        /// What stopped the renames.
+        cause: Box<XtaskError>,
+        /// The files already replaced by the new ones.
+        replaced: Vec<PathBuf>,
+        /// The files still as they were.
+        pending: Vec<PathBuf>,
+    },
+}
+
+/// `a, b, c` (or `none`), for messages listing files.
+fn list(paths: &[PathBuf]) -> String {
+    if paths.is_empty() {
+        return "none".to_string();
+    }
+    paths
+        .iter()
+        .map(|path| path.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -46,9 +46,11 @@ enum Command {
         /// exit 1 and print a diff when they differ.
         #[arg(long)]
         check: bool,
-        /// The workspace whose openapi/ and crates/recallr-api to use.
-        #[arg(long, value_name = "DIR", default_value_os_t = paths::workspace_root())]
-        root: PathBuf,
+        /// The workspace whose openapi/ and crates/recallr-api to use
+        /// [default: the one `cargo xtask` runs in, or that holds the current
+        /// directory].
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
         /// Generate from this OpenAPI 3.0 file instead of deriving the spec
         /// (for trying a spec by hand; needs --out).
         #[arg(long, value_name = "PATH", requires = "out")]
@@ -100,9 +102,10 @@ enum SpecCommand {
         /// Seconds a download may take.
         #[arg(long, value_name = "SECONDS", default_value_t = 30)]
         timeout: u64,
-        /// The workspace to update.
-        #[arg(long, value_name = "DIR", default_value_os_t = paths::workspace_root())]
-        root: PathBuf,
+        /// The workspace to update [default: the one `cargo xtask` runs in,
+        /// or that holds the current directory].
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
         /// Judge the Rust API change from the spec diff and the generated
         /// item names alone, without cargo-semver-checks (fast; builds
         /// nothing).
@@ -142,7 +145,10 @@ fn main() -> ExitCode {
             out,
         } => match (spec, out) {
             (Some(spec), Some(out)) => codegen_from(check, &spec, &out),
-            _ => codegen(check, &Workspace::at(root)),
+            _ => match workspace(root) {
+                Ok(workspace) => codegen(check, &workspace),
+                Err(code) => code,
+            },
         },
         Command::Spec {
             command:
@@ -180,10 +186,27 @@ fn main() -> ExitCode {
                 judge,
                 pr_summary,
             };
-            spec_update(&options, &Workspace::at(root), &run)
+            match workspace(root) {
+                Ok(workspace) => spec_update(&options, &workspace, &run),
+                Err(code) => code,
+            }
         }
     };
     stdout::finish(code)
+}
+
+/// `--root`, or the workspace found at run time (never the one xtask was
+/// built in: checkouts sharing a target directory share the binary).
+fn workspace(root: Option<PathBuf>) -> Result<Workspace, ExitCode> {
+    match root {
+        Some(root) => Ok(Workspace::at(root)),
+        None => paths::find_workspace_root()
+            .map(Workspace::at)
+            .map_err(|err| {
+                eprintln!("error: {err}");
+                ExitCode::from(TROUBLE)
+            }),
+    }
 }
 
 fn spec_diff(old: &Path, new: &Path, format: Format, fail_on: Option<FailOn>) -> ExitCode {
@@ -233,14 +256,26 @@ impl Report {
 }
 
 fn spec_update(options: &Options, workspace: &Workspace, run: &UpdateRun) -> ExitCode {
+    // Held from the first read to the last write: another writer waits.
+    let _lock = if run.dry_run {
+        None
+    } else {
+        match lock(workspace) {
+            Ok(lock) => Some(lock),
+            Err(code) => return code,
+        }
+    };
     if !run.dry_run
         && let Err(code) = repair(workspace)
     {
         return code;
     }
-    let trouble = |err: &dyn std::fmt::Display| {
+    let trouble = |err: &xtask::XtaskError| {
         eprintln!("error: {err}");
-        eprintln!("nothing was changed");
+        // After the commit point the error itself says what was written.
+        if !matches!(err, xtask::XtaskError::PartlyWritten { .. }) {
+            eprintln!("nothing was changed");
+        }
         ExitCode::from(TROUBLE)
     };
     let plan = match spec_update::plan(options, workspace) {
@@ -261,6 +296,14 @@ fn spec_update(options: &Options, workspace: &Workspace, run: &UpdateRun) -> Exi
         );
     } else {
         report.text(&report::text(&plan.changes));
+        report.text(&plan.describe_text_changes());
+        for warning in &plan.warnings {
+            report.line(format_args!(
+                "warning: {}: {}",
+                plan.source.escape_debug(),
+                warning
+            ));
+        }
         if run.judge == Judge::Auto
             && plan.previous_generated.as_deref() != Some(&plan.generated_text)
         {
@@ -324,9 +367,20 @@ fn spec_update(options: &Options, workspace: &Workspace, run: &UpdateRun) -> Exi
     ExitCode::SUCCESS
 }
 
+/// The workspace's write lock, saying so when another run holds it.
+fn lock(workspace: &Workspace) -> Result<xtask::transaction::Lock, ExitCode> {
+    xtask::transaction::Lock::acquire(&workspace.openapi_dir(), |path| {
+        eprintln!(
+            "waiting for another cargo xtask run on this workspace to finish (it holds {})",
+            path.display()
+        );
+    })
+    .map_err(|err| fail(&err))
+}
+
 /// Finishes or discards what an interrupted run left, saying so.
 fn repair(workspace: &Workspace) -> Result<(), ExitCode> {
-    match xtask::codegen::recover(workspace) {
+    match xtask::derive::recover(workspace) {
         Ok(recovery) => {
             if let Some(message) = recovery.message() {
                 eprintln!("{message}");
@@ -341,12 +395,26 @@ fn codegen(check: bool, workspace: &Workspace) -> ExitCode {
     let spec = workspace.spec();
     let out = workspace.generated();
     if check {
-        return report_freshness(xtask::codegen::check_workspace(workspace), &spec, &out);
+        return match xtask::derive::check_workspace(workspace) {
+            Ok(Freshness::Stale { diff, stale }) => {
+                print!("{diff}");
+                eprintln!("error: {}", xtask::derive::stale_message(workspace, &stale));
+                ExitCode::FAILURE
+            }
+            freshness => report_freshness(freshness, &spec, &out),
+        };
     }
-    match xtask::codegen::write_workspace(workspace) {
-        Ok((recovery, written)) => {
+    let _lock = match lock(workspace) {
+        Ok(lock) => lock,
+        Err(code) => return code,
+    };
+    match xtask::derive::write_workspace(workspace) {
+        Ok((recovery, written, warnings)) => {
             if let Some(message) = recovery.message() {
                 eprintln!("{message}");
+            }
+            for warning in warnings {
+                eprintln!("warning: {}: {}", workspace.upstream().display(), warning);
             }
             match written {
                 Written::Unchanged => println!(
@@ -389,7 +457,7 @@ fn report_freshness(
             println!("{} is up to date with {}", out.display(), spec.display());
             ExitCode::SUCCESS
         }
-        Ok(Freshness::Stale { diff }) => {
+        Ok(Freshness::Stale { diff, .. }) => {
             print!("{diff}");
             eprintln!(
                 "error: {} is stale relative to {}",

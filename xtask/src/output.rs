@@ -36,3 +36,15 @@ pub fn unified_diff(path: &str, committed: &str, generated: &str) -> String {
         )
         .to_string()
 }
+
+/// The file's text, or `None` when it does not exist.
+pub fn read_if_exists(path: &Path) -> Result<Option<String>, XtaskError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(XtaskError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}

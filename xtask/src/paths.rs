@@ -2,6 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::bounded_read;
+use crate::error::XtaskError;
+
 /// The vendor's whole document as fetched, relative to the workspace root.
 pub const UPSTREAM: &str = "openapi/upstream.json";
 
@@ -18,13 +21,51 @@ pub const SPEC: &str = "openapi/recallr.json";
 /// The generated source file, relative to the workspace root.
 pub const GENERATED: &str = "crates/recallr-api/src/lib.rs";
 
-/// The workspace root: the parent of the `xtask` crate.
+/// The most bytes of a `Cargo.toml` read while looking for the workspace.
+const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
+
+/// The workspace to work on, found at run time (never where xtask was
+/// compiled: one build serves every checkout that shares a target
+/// directory). The search starts at `CARGO_MANIFEST_DIR` when cargo set it
+/// for this process (`cargo xtask`, `cargo test`), else at the current
+/// directory, and walks up to the first `Cargo.toml` with a `[workspace]`
+/// table beside an `openapi/` directory.
+pub fn find_workspace_root() -> Result<PathBuf, XtaskError> {
+    let start = match std::env::var_os("CARGO_MANIFEST_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => std::env::current_dir().map_err(|source| XtaskError::Read {
+            path: PathBuf::from("."),
+            source,
+        })?,
+    };
+    workspace_root_above(&start)
+}
+
+/// The first directory from `start` up that is a recallr-rs workspace root.
+pub fn workspace_root_above(start: &Path) -> Result<PathBuf, XtaskError> {
+    for dir in start.ancestors() {
+        let manifest = dir.join("Cargo.toml");
+        if !manifest.is_file() || !dir.join("openapi").is_dir() {
+            continue;
+        }
+        let text = bounded_read::read_to_string(&manifest, MAX_MANIFEST_BYTES)?;
+        if text.lines().any(|line| line.trim() == "[workspace]") {
+            return Ok(dir.to_path_buf());
+        }
+    }
+    Err(XtaskError::NoWorkspace {
+        start: start.to_path_buf(),
+    })
+}
+
+/// [`find_workspace_root`], or the directory the search started from when
+/// there is none (so that what is then not found is named in its own
+/// error). For tests and defaults; the binary reports the failure itself.
 pub fn workspace_root() -> PathBuf {
-    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| manifest_dir.to_path_buf())
+    find_workspace_root().unwrap_or_else(|err| match err {
+        XtaskError::NoWorkspace { start } => start,
+        _ => PathBuf::from("."),
+    })
 }
 
 /// The committed effective spec, as an absolute path.

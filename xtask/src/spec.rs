@@ -11,6 +11,31 @@ pub(crate) const OPERATION_METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
+/// A path template with its parameter names left out,
+/// `/users/{custom_user_id}/sessions` -> `/users/{}/sessions`: operations
+/// are matched by method and this shape, so renaming a path parameter is not
+/// a new operation. Every match of operations (`--keep`, provenance, the
+/// spec diff) goes through here.
+pub fn template_shape(path: &str) -> String {
+    let mut shape = String::with_capacity(path.len());
+    let mut in_parameter = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                in_parameter = true;
+                shape.push('{');
+            }
+            '}' => {
+                in_parameter = false;
+                shape.push('}');
+            }
+            _ if in_parameter => {}
+            _ => shape.push(c),
+        }
+    }
+    shape
+}
+
 /// The sections of `components`, in OpenAPI's order. OpenAPI 3.1 added
 /// one, [`PATH_ITEMS_SECTION`], kept last so that the 3.0 sections are a
 /// prefix ([`COMPONENT_SECTIONS_3_0`]).

@@ -201,7 +201,7 @@ impl ListSessions {
                 )));
             }
             Some(size) => size,
-            None => 10,
+            None => DEFAULT_PAGE_SIZE,
         };
         if !(1..=MAX_CONCURRENCY).contains(&self.concurrency) {
             return Err(Error::invalid_request(format!(

@@ -1,25 +1,119 @@
-//! The committed generated client must equal a fresh generation from the
-//! committed spec, and that check must be able to fail.
+//! The committed effective spec and generated client must equal a fresh
+//! derivation from the three layers (`upstream.json`, its provenance,
+//! `overlay.yaml`), and that check must be able to fail for each layer.
 
 use std::path::{Path, PathBuf};
 
-use xtask::{Freshness, paths};
+use xtask::paths::{self, Workspace};
+use xtask::{Freshness, derive};
 
-fn stale_message(diff: &str) -> String {
-    format!(
-        "{} is stale relative to {}:\n{diff}\nrun `cargo xtask codegen` to update",
-        paths::GENERATED,
-        paths::SPEC
-    )
+/// Panics, naming the stale files and the command that fixes them, unless
+/// `workspace`'s derived files are what its layers give.
+fn assert_fresh(workspace: &Workspace) {
+    match derive::check_workspace(workspace) {
+        Ok(Freshness::Fresh) => {}
+        Ok(Freshness::Stale { diff, stale }) => {
+            panic!("{}\n{diff}", derive::stale_message(workspace, &stale))
+        }
+        Err(err) => panic!("cannot derive from the layers: {err}"),
+    }
 }
 
 #[test]
-fn committed_client_matches_the_committed_spec() {
-    match xtask::check(&paths::spec(), &paths::generated()) {
-        Ok(Freshness::Fresh) => {}
-        Ok(Freshness::Stale { diff }) => panic!("{}", stale_message(&diff)),
-        Err(err) => panic!("cannot check the generated client: {err}"),
+fn committed_spec_and_client_derive_from_the_layers() {
+    assert_fresh(&Workspace::current());
+}
+
+/// A copy of the committed layers and derived files, edited by `edit`
+/// (given the copy's layout); returns the drift test's panic message.
+fn drift_message_after(edit: impl FnOnce(&Workspace)) -> String {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let real = Workspace::current();
+    let copy = Workspace::at(dir.path());
+    for (from, to) in real
+        .written_files()
+        .into_iter()
+        .zip(copy.written_files())
+        .chain([(real.overlay(), copy.overlay())])
+    {
+        std::fs::create_dir_all(to.parent().expect("a parent")).expect("writable");
+        std::fs::copy(&from, &to).unwrap_or_else(|err| panic!("copy {}: {err}", from.display()));
     }
+    // Derived afresh, so that only the committed-files test catches a
+    // committed layer edited without codegen.
+    derive::write_workspace(&copy).expect("the copied layers derive");
+    assert_fresh(&copy);
+    edit(&copy);
+    let panic = std::panic::catch_unwind(|| assert_fresh(&copy))
+        .expect_err("the drift test passed on a layer edited without codegen");
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .expect("a formatted panic message")
+}
+
+fn edit_json(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let mut document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("readable")).expect("JSON");
+    edit(&mut document);
+    std::fs::write(
+        path,
+        serde_json::to_string_pretty(&document).expect("serializes"),
+    )
+    .expect("writable");
+}
+
+fn assert_names_the_stale_spec(message: &str) {
+    let first = message.lines().next().unwrap_or_default();
+    assert!(
+        first.contains(paths::SPEC) && first.contains("run `cargo xtask codegen`"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_upstream_change_without_codegen_fails_the_drift_test() {
+    let message = drift_message_after(|copy| {
+        edit_json(&copy.upstream(), |document| {
+            let limit =
+                document["paths"]["/api/v1/users/{custom_user_id}/sessions"]["get"]["parameters"]
+                    .as_array_mut()
+                    .expect("parameters")
+                    .iter_mut()
+                    .find(|parameter| parameter["name"] == "limit")
+                    .expect("a limit parameter");
+            limit["schema"]["maximum"] = serde_json::json!(50);
+        })
+    });
+    assert_names_the_stale_spec(&message);
+    // The bound reaches the generated facts too.
+    assert!(message.contains(paths::GENERATED), "{message}");
+}
+
+#[test]
+fn an_overlay_change_without_codegen_fails_the_drift_test() {
+    let message = drift_message_after(|copy| {
+        let mut text = std::fs::read_to_string(copy.overlay()).expect("readable");
+        text.push_str(
+            "  - target: \"$.info\"\n    description: an edit the drift test makes\n    update:\n      description: Changed without codegen.\n",
+        );
+        std::fs::write(copy.overlay(), text).expect("writable");
+    });
+    assert_names_the_stale_spec(&message);
+}
+
+#[test]
+fn a_provenance_change_without_codegen_fails_the_drift_test() {
+    let message = drift_message_after(|copy| {
+        edit_json(&copy.provenance(), |provenance| {
+            // Leave one more operation out than the committed rule does.
+            let rule = provenance["keep"]
+                .as_array_mut()
+                .expect("the kept set is a rule: a list of entries");
+            rule.push(serde_json::json!("!GET /api/v1/system-prompt"));
+        })
+    });
+    assert_names_the_stale_spec(&message);
 }
 
 /// Copies the committed spec into `dir`, lets `edit` change it, and returns
@@ -57,7 +151,7 @@ fn a_tightened_limit_makes_the_check_fail() {
     });
     match check_against_committed(&spec) {
         Freshness::Fresh => panic!("a changed `limit` maximum went unnoticed"),
-        Freshness::Stale { diff } => {
+        Freshness::Stale { diff, .. } => {
             // The spec's digest in the header changes with any edit.
             assert!(diff.contains("-// spec sha256:"), "{diff}");
             assert!(diff.contains("+// spec sha256:"), "{diff}");
@@ -87,7 +181,7 @@ fn a_new_query_parameter_makes_the_check_fail() {
     });
     match check_against_committed(&spec) {
         Freshness::Fresh => panic!("a new query parameter went unnoticed"),
-        Freshness::Stale { diff } => {
+        Freshness::Stale { diff, .. } => {
             assert!(diff.contains("+") && diff.contains("sort_order"), "{diff}");
         }
     }

@@ -6,6 +6,7 @@ mod decoding;
 mod drift;
 mod forward_compat;
 mod json_schema;
+mod readme_versions;
 mod self_contained;
 mod spec_facts;
 mod wire_format;

@@ -392,3 +392,36 @@ fn error_body_shapes() {
     fields.sort_unstable();
     assert_eq!(fields, ["loc", "msg", "type"]);
 }
+
+/// Hand-written crates take page-size facts from `recallr_api::facts`: no
+/// match arm of theirs (a fallback) spells the limit's default or maximum.
+#[test]
+fn hand_written_crates_type_no_page_size_fact() {
+    use recallr_api::facts::list_sessions::{LIMIT_DEFAULT, LIMIT_MAX};
+    let root = xtask::paths::workspace_root();
+    let mut typed = Vec::new();
+    for krate in ["recallr-ext", "recallr-cli"] {
+        let src = root.join("crates").join(krate).join("src");
+        for entry in std::fs::read_dir(&src).expect("src/ lists") {
+            let path = entry.expect("an entry").path();
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            for (index, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or_default();
+                for value in [LIMIT_DEFAULT, LIMIT_MAX] {
+                    let value = value.to_string();
+                    let arm = format!("=> {value},");
+                    if code.trim_end().ends_with(&arm) {
+                        typed.push(format!("{}:{}: {}", path.display(), index + 1, line.trim()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        typed.is_empty(),
+        "facts typed by hand:\n{}",
+        typed.join("\n")
+    );
+}

@@ -55,6 +55,31 @@ pub struct Reach {
     pub places: Vec<String>,
 }
 
+/// What the schema describes, which decides the direction and the rule ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Subject {
+    /// A request parameter (sent by the client).
+    Parameter,
+    /// A request body (sent by the client).
+    RequestBody,
+    /// A response body (read by the client).
+    Response,
+}
+
+impl Subject {
+    pub(crate) fn is_request(self) -> bool {
+        !matches!(self, Subject::Response)
+    }
+
+    pub(crate) fn type_changed(self) -> Rule {
+        match self {
+            Subject::Parameter => Rule::ParameterTypeChanged,
+            Subject::RequestBody => Rule::RequestPropertyTypeChanged,
+            Subject::Response => Rule::ResponsePropertyTypeChanged,
+        }
+    }
+}
+
 impl Change {
     /// The class of the change's rule.
     pub fn class(&self) -> Class {

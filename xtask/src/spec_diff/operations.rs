@@ -8,12 +8,12 @@ use openapiv3::{
 
 use super::resolve::{Resolver, SchemaNode};
 use super::rules::Rule;
-use super::schema::{Place, Subject};
-use super::{Differ, capitalized};
+use super::schema::Place;
+use super::{Differ, Subject, capitalized};
 use crate::error::XtaskError;
 use crate::json_pointer;
 
-use crate::spec::OPERATION_METHODS as METHODS;
+use crate::spec::{OPERATION_METHODS as METHODS, template_shape};
 
 fn operation<'a>(item: &'a PathItem, method: &str) -> Option<&'a Operation> {
     match method {
@@ -27,25 +27,6 @@ fn operation<'a>(item: &'a PathItem, method: &str) -> Option<&'a Operation> {
         "trace" => item.trace.as_ref(),
         _ => None,
     }
-}
-
-/// `/users/{id}` and `/users/{user_id}` are the same endpoint: parameter
-/// names in templates do not reach the wire.
-fn template_key(path: &str) -> String {
-    let mut key = String::with_capacity(path.len());
-    let mut in_braces = false;
-    for c in path.chars() {
-        match c {
-            '{' => {
-                in_braces = true;
-                key.push_str("{}");
-            }
-            '}' => in_braces = false,
-            _ if in_braces => {}
-            _ => key.push(c),
-        }
-    }
-    key
 }
 
 struct PathEntry<'a> {
@@ -63,7 +44,7 @@ fn path_entries<'a>(resolver: &Resolver<'a>) -> Result<Vec<PathEntry<'a>>, Xtask
         .iter()
         .map(|(path, item)| match item {
             ReferenceOr::Item(item) => Ok(PathEntry {
-                key: template_key(path),
+                key: template_shape(path),
                 path,
                 item,
                 pointer: json_pointer::push("/paths", path),

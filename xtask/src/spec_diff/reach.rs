@@ -24,8 +24,7 @@ use std::collections::HashMap;
 
 use indexmap::IndexMap;
 
-use super::Reach;
-use super::schema::Subject;
+use super::{Reach, Subject};
 
 /// How many places a change reached from several shows.
 pub const REACH_EXAMPLES: usize = 3;

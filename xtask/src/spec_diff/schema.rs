@@ -10,34 +10,9 @@ use super::reach::{Enter, PairKey, component_pointer};
 use super::resolve::SchemaNode;
 use super::rules::Rule;
 use super::shape::{Bound, Kind, MAX_DEPTH, Shape, View, count, inclusive, label, shape, view};
-use super::{Differ, capitalized};
+use super::{Differ, Subject, capitalized};
 use crate::error::XtaskError;
 use crate::json_pointer;
-
-/// What the schema describes, which decides the direction and the rule ids.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Subject {
-    /// A request parameter (sent by the client).
-    Parameter,
-    /// A request body (sent by the client).
-    RequestBody,
-    /// A response body (read by the client).
-    Response,
-}
-
-impl Subject {
-    fn is_request(self) -> bool {
-        !matches!(self, Subject::Response)
-    }
-
-    fn type_changed(self) -> Rule {
-        match self {
-            Subject::Parameter => Rule::ParameterTypeChanged,
-            Subject::RequestBody => Rule::RequestPropertyTypeChanged,
-            Subject::Response => Rule::ResponsePropertyTypeChanged,
-        }
-    }
-}
 
 /// Where a pair of schemas sits: a pointer into each document and a name
 /// for messages (`query parameter `limit``, then a property path).
@@ -252,10 +227,17 @@ impl<'a> Differ<'a> {
         // A pair of components already being compared further up: the
         // schema is recursive, and that comparison covers this one.
         let key = (old_view.reference, new_view.reference);
-        if (key.0.is_some() || key.1.is_some()) && self.stack.contains(&key)
-            || self.stack.len() >= MAX_DEPTH
-        {
+        if (key.0.is_some() || key.1.is_some()) && self.stack.contains(&key) {
             return Ok(());
+        }
+        // Fails closed: a change past the limit would otherwise read as no
+        // change, and be judged compatible.
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(XtaskError::TooDeep {
+                path: self.new.path.to_path_buf(),
+                pointer: place.new.clone(),
+                limit: MAX_DEPTH,
+            });
         }
         let (Some(old_reference), Some(new_reference)) = key else {
             // Inline on one side at least: the place is the schema's own.

@@ -19,7 +19,7 @@ use crate::error::XtaskError;
 use crate::paths::Workspace;
 use crate::spec_diff::{self, Class};
 
-use super::Plan;
+use super::plan::Plan;
 
 /// The cargo-semver-checks release this judge is written against.
 pub const TOOL_VERSION: &str = "0.51";

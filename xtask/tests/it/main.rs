@@ -2,6 +2,10 @@
 //! dependency tree instead of one per file).
 
 mod codegen_cli;
+mod common;
+mod doc_text;
+mod layers;
+mod second_checkout;
 mod semver;
 mod spec_diff_cli;
 mod spec_diff_fixture;

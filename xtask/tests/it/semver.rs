@@ -10,134 +10,27 @@
 //! `RECALLR_REQUIRE_SEMVER_CHECKS` is set (CI sets it).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::spec_update::serve;
+use crate::common::{MANIFESTS, TempWorkspace as Workspace, serve};
 use xtask::paths::Workspace as Layout;
 use xtask::spec_update::semver::{self, Level};
 use xtask::spec_update::{self, Options, release};
 
 const LIST: &str = "/api/v1/users/{custom_user_id}/sessions";
 
-/// The manifests a release edits, besides the spec layers.
-const MANIFESTS: &[&str] = &[
-    "Cargo.toml",
-    "Cargo.lock",
-    "crates/recallr-api/Cargo.toml",
-    "crates/recallr-ext/Cargo.toml",
-    "crates/recallr-stub/Cargo.toml",
-];
-
-/// A temp copy of the workspace: its spec layers and the manifests a
-/// release edits, or (`full`) every source file.
-struct Workspace {
-    dir: tempfile::TempDir,
-}
-
-impl Workspace {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().expect("a temp dir");
-        let real = Layout::current();
-        let copy = Layout::at(dir.path());
-        let mut files: Vec<(PathBuf, PathBuf)> = real
-            .written_files()
-            .into_iter()
-            .zip(copy.written_files())
-            .collect();
-        files.push((real.overlay(), copy.overlay()));
-        for manifest in MANIFESTS {
-            files.push((real.root.join(manifest), copy.root.join(manifest)));
-        }
-        for (from, to) in files {
-            std::fs::create_dir_all(to.parent().expect("a parent")).expect("writable");
-            std::fs::copy(&from, &to)
-                .unwrap_or_else(|err| panic!("copy {}: {err}", from.display()));
-        }
-        Workspace { dir }
-    }
-
-    fn full() -> Self {
-        fn copy(from: &Path, to: &Path) {
-            std::fs::create_dir_all(to).expect("writable");
-            for entry in std::fs::read_dir(from).expect("listable") {
-                let entry = entry.expect("an entry");
-                let name = entry.file_name();
-                if name == "target" || name == ".git" {
-                    continue;
-                }
-                let kind = entry.file_type().expect("a type");
-                if kind.is_dir() {
-                    copy(&entry.path(), &to.join(&name));
-                } else if kind.is_file() {
-                    std::fs::copy(entry.path(), to.join(&name)).expect("copied");
-                }
-            }
-        }
-        let dir = tempfile::tempdir().expect("a temp dir");
-        copy(&Layout::current().root, dir.path());
-        Workspace { dir }
-    }
-
-    fn layout(&self) -> Layout {
-        Layout::at(self.dir.path())
-    }
-
-    fn read(&self, relative: &str) -> String {
-        let path = self.dir.path().join(relative);
-        std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
-    }
-
-    /// A changed copy of the committed upstream document, beside the
-    /// workspace's files.
-    fn changed_upstream(&self, edit: impl FnOnce(&mut Value)) -> PathBuf {
-        let mut document: Value =
-            serde_json::from_str(&self.read("openapi/upstream.json")).expect("JSON");
-        edit(&mut document);
-        let path = self.dir.path().join("new-upstream.json");
-        std::fs::write(
-            &path,
-            serde_json::to_vec_pretty(&document).expect("serializes"),
-        )
-        .expect("writable");
-        path
-    }
-
-    fn update(&self, from: &str, extra: &[&str], env: &[(&str, &str)]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_xtask"))
-            .args(["spec", "update", "--from", from, "--root"])
-            .arg(self.dir.path())
-            .args(extra)
-            .envs(env.iter().copied())
-            .output()
-            .expect("the xtask binary runs")
-    }
-
-    /// Runs an update that must succeed; returns its standard output.
-    fn update_ok(&self, from: &str, extra: &[&str], env: &[(&str, &str)]) -> String {
-        let output = self.update(from, extra, env);
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        assert!(
-            output.status.success(),
-            "{stdout}{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        stdout
-    }
-
-    /// The fallback judgement of updating to `from`, in process.
-    fn judge(&self, from: &Path) -> (spec_update::Plan, Level) {
-        let options = Options {
-            from: from.display().to_string(),
-            keep: None,
-            timeout: Duration::from_secs(5),
-        };
-        let plan = spec_update::plan(&options, &self.layout()).expect("plans");
-        let level = semver::fallback(&plan).expect("judges");
-        (plan, level)
-    }
+/// The fallback judgement of updating `workspace` to `from`, in process.
+fn judge(workspace: &Workspace, from: &Path) -> (spec_update::Plan, Level) {
+    let options = Options {
+        from: from.display().to_string(),
+        keep: None,
+        timeout: Duration::from_secs(5),
+    };
+    let plan = spec_update::plan(&options, &workspace.layout()).expect("plans");
+    let level = semver::fallback(&plan).expect("judges");
+    (plan, level)
 }
 
 fn session_info(document: &mut Value) -> &mut serde_json::Map<String, Value> {
@@ -234,9 +127,9 @@ fn the_expected_judgements_of_upstream_changes() {
         ),
     ];
     for (name, edit, expected) in cases {
-        let workspace = Workspace::new();
+        let workspace = Workspace::with_manifests();
         let from = workspace.changed_upstream(edit);
-        let (plan, level) = workspace.judge(&from);
+        let (plan, level) = judge(&workspace, &from);
         assert!(!plan.unchanged, "{name}: the document did change");
         assert_eq!(level, expected, "{name}: {:#?}", plan.changes);
     }
@@ -244,7 +137,7 @@ fn the_expected_judgements_of_upstream_changes() {
 
 #[test]
 fn reformatting_and_reordering_is_none_and_writes_nothing() {
-    let workspace = Workspace::new();
+    let workspace = Workspace::with_manifests();
     let before: Vec<String> = MANIFESTS.iter().map(|file| workspace.read(file)).collect();
     let mut document: Value =
         serde_json::from_str(&workspace.read("openapi/upstream.json")).expect("JSON");
@@ -260,9 +153,9 @@ fn reformatting_and_reordering_is_none_and_writes_nothing() {
     document["components"]["schemas"] = Value::Object(reversed);
     let from = workspace.dir.path().join("new-upstream.json");
     std::fs::write(&from, serde_json::to_vec(&document).expect("serializes")).expect("writable");
-    let (plan, level) = workspace.judge(&from);
+    let (plan, level) = judge(&workspace, &from);
     assert!(plan.unchanged && level == Level::None);
-    let stdout = workspace.update_ok(&from.display().to_string(), &[], &[]);
+    let stdout = workspace.update_ok(&from, &[]);
     assert!(stdout.contains("no change"), "{stdout}");
     assert_eq!(last_line(&stdout), "semver: none");
     let after: Vec<String> = MANIFESTS.iter().map(|file| workspace.read(file)).collect();
@@ -272,9 +165,9 @@ fn reformatting_and_reordering_is_none_and_writes_nothing() {
 
 #[test]
 fn an_additive_update_is_a_patch_release_with_a_changelog_entry() {
-    let workspace = Workspace::new();
+    let workspace = Workspace::with_manifests();
     let from = workspace.changed_upstream(add_field);
-    let stdout = workspace.update_ok(&from.display().to_string(), &["--no-semver-checks"], &[]);
+    let stdout = workspace.update_ok(&from, &["--no-semver-checks"]);
     assert_eq!(last_line(&stdout), "semver: additive", "{stdout}");
     assert!(
         stdout.contains("--no-semver-checks: judged from the spec diff"),
@@ -288,7 +181,7 @@ fn an_additive_update_is_a_patch_release_with_a_changelog_entry() {
             stdout.contains(&format!("bump {name} {current} -> {next}")),
             "{stdout}"
         );
-        let manifest = workspace.read(&format!("crates/{name}/Cargo.toml"));
+        let manifest = workspace.read(format!("crates/{name}/Cargo.toml"));
         assert!(
             manifest.contains(&format!("\nversion = \"{next}\"\n")),
             "{manifest}"
@@ -323,21 +216,17 @@ fn an_additive_update_is_a_patch_release_with_a_changelog_entry() {
         "{changelog}"
     );
     // The release is part of the update: the same document again writes nothing.
-    let stdout = workspace.update_ok(&from.display().to_string(), &["--no-semver-checks"], &[]);
+    let stdout = workspace.update_ok(&from, &["--no-semver-checks"]);
     assert!(stdout.contains("no change"), "{stdout}");
     assert_eq!(workspace.read("CHANGELOG.md"), changelog);
 }
 
 #[test]
 fn dry_run_judges_and_prints_and_writes_nothing() {
-    let workspace = Workspace::new();
+    let workspace = Workspace::with_manifests();
     let before: Vec<String> = MANIFESTS.iter().map(|file| workspace.read(file)).collect();
     let from = workspace.changed_upstream(remove_field);
-    let stdout = workspace.update_ok(
-        &from.display().to_string(),
-        &["--dry-run", "--no-semver-checks"],
-        &[],
-    );
+    let stdout = workspace.update_ok(&from, &["--dry-run", "--no-semver-checks"]);
     let (current, next) = versions("recallr-api", Level::Breaking);
     assert!(
         stdout.contains(&format!("bump recallr-api {current} -> {next}")),
@@ -352,11 +241,11 @@ fn dry_run_judges_and_prints_and_writes_nothing() {
 
 #[test]
 fn without_cargo_semver_checks_the_update_says_so_and_falls_back() {
-    let workspace = Workspace::new();
+    let workspace = Workspace::with_manifests();
     let from = workspace.changed_upstream(add_field);
     let missing = workspace.dir.path().join("no-such-tool");
-    let output = workspace.update(
-        &from.display().to_string(),
+    let output = workspace.update_env(
+        &from,
         &["--dry-run"],
         &[("CARGO_SEMVER_CHECKS", missing.to_str().expect("UTF-8"))],
     );
@@ -375,16 +264,12 @@ fn without_cargo_semver_checks_the_update_says_so_and_falls_back() {
 
 #[test]
 fn the_pull_request_of_a_breaking_update_served_over_http() {
-    let workspace = Workspace::new();
+    let workspace = Workspace::with_manifests();
     let from = workspace.changed_upstream(remove_field);
     let url = serve("200 OK", std::fs::read(&from).expect("readable"), 1);
     let summary = workspace.dir.path().join("pr");
     let summary_arg = summary.display().to_string();
-    let stdout = workspace.update_ok(
-        &url,
-        &["--no-semver-checks", "--pr-summary", &summary_arg],
-        &[],
-    );
+    let stdout = workspace.update_ok(&url, &["--no-semver-checks", "--pr-summary", &summary_arg]);
     let read = |name: &str| std::fs::read_to_string(summary.join(name)).expect("written");
     let bumped: Vec<String> = ["recallr-api", "recallr-ext", "recallr-stub"]
         .iter()
@@ -454,7 +339,7 @@ fn cargo_semver_checks_judges_a_workspace_copy() {
         let (current, next) = versions("recallr-api", level);
         let level = level.as_str();
         let from = workspace.changed_upstream(edit);
-        let stdout = workspace.update_ok(&from.display().to_string(), &["--dry-run"], &env);
+        let stdout = workspace.update_ok_env(&from, &["--dry-run"], &env);
         assert!(stdout.contains("judged by cargo-semver-checks"), "{stdout}");
         let api = stdout
             .lines()

@@ -215,25 +215,31 @@ fn a_reader_that_stops_reading_ends_every_command_quietly() {
     assert_quiet(&output, 1);
 
     // `spec update`'s report, in a dry run (which writes nothing) of a
-    // changed upstream document.
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let upstream = dir.path().join("upstream.json");
-    let text = std::fs::read_to_string(xtask::paths::workspace_root().join(xtask::paths::UPSTREAM))
-        .expect("the upstream document is readable");
-    std::fs::write(
-        &upstream,
-        text.replace("\"Metadata Filter\"", "\"Metadata filter\""),
-    )
-    .expect("writable");
+    // changed upstream document, and `codegen --check`, on a copy of the
+    // workspace.
+    let workspace = crate::common::TempWorkspace::new();
+    let upstream = workspace.write_upstream(
+        &workspace
+            .read(xtask::paths::UPSTREAM)
+            .replace("\"Metadata Filter\"", "\"Metadata filter\""),
+    );
+    let root = workspace.dir.path().as_os_str();
     let output = into_a_closed_pipe(&[
         "spec".as_ref(),
         "update".as_ref(),
         "--dry-run".as_ref(),
         "--from".as_ref(),
         upstream.as_os_str(),
+        "--root".as_ref(),
+        root,
     ]);
     assert_quiet(&output, 0);
 
-    let output = into_a_closed_pipe(&["codegen".as_ref(), "--check".as_ref()]);
+    let output = into_a_closed_pipe(&[
+        "codegen".as_ref(),
+        "--check".as_ref(),
+        "--root".as_ref(),
+        root,
+    ]);
     assert_quiet(&output, 0);
 }

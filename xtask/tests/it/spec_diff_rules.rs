@@ -433,3 +433,23 @@ fn a_broken_reference_is_an_error_naming_the_file_and_the_reference() {
         "{message}"
     );
 }
+
+#[test]
+fn a_change_deeper_than_the_limit_fails_closed() {
+    // 70 components deep, a leaf's type changes: too deep to compare, so
+    // an error, never "no changes".
+    let error = Pair::new(&chain(70, "string"), &chain(70, "integer"))
+        .diff()
+        .expect_err("too deep to judge");
+    let message = error.to_string();
+    assert!(
+        message.contains("new.json: the schemas at `")
+            && message.contains("nest more than 64 levels deep: too deep to compare"),
+        "{message}"
+    );
+    // Within the limit the same change is found.
+    let changes = Pair::new(&chain(40, "string"), &chain(40, "integer"))
+        .diff()
+        .expect("compares");
+    assert!(!changes.is_empty());
+}

@@ -5,135 +5,13 @@
 //! overlay action stops the update, and bad input changes no file.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
+use crate::common::{TempWorkspace as Workspace, serve};
 use serde_json::{Value, json};
-use xtask::paths::{self, Workspace as Layout};
-
-/// A temp copy of the files `spec update` reads and writes.
-struct Workspace {
-    dir: tempfile::TempDir,
-}
-
-impl Workspace {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().expect("a temp dir");
-        let workspace = Workspace { dir };
-        let real = Layout::current();
-        let copy = workspace.layout();
-        for (from, to) in real
-            .written_files()
-            .iter()
-            .zip(copy.written_files())
-            .chain([(&real.overlay(), copy.overlay())])
-        {
-            if let Some(parent) = to.parent() {
-                std::fs::create_dir_all(parent).expect("writable");
-            }
-            std::fs::copy(from, &to).unwrap_or_else(|err| panic!("copy {}: {err}", from.display()));
-        }
-        workspace
-    }
-
-    fn layout(&self) -> Layout {
-        Layout::at(self.dir.path())
-    }
-
-    fn upstream(&self) -> Value {
-        serde_json::from_str(&std::fs::read_to_string(self.layout().upstream()).expect("readable"))
-            .expect("JSON")
-    }
-
-    /// Writes a changed copy of the committed upstream document outside the
-    /// workspace's files and returns its path.
-    fn changed_upstream(&self, edit: impl FnOnce(&mut Value)) -> PathBuf {
-        let mut document = self.upstream();
-        edit(&mut document);
-        let path = self.dir.path().join("new-upstream.json");
-        std::fs::write(
-            &path,
-            serde_json::to_string_pretty(&document).expect("serializes"),
-        )
-        .expect("writable");
-        path
-    }
-
-    fn read(&self, path: &Path) -> String {
-        std::fs::read_to_string(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
-    }
-
-    /// Every file of the workspace copy, with its bytes.
-    fn files(&self) -> BTreeMap<PathBuf, Vec<u8>> {
-        fn walk(dir: &Path, into: &mut BTreeMap<PathBuf, Vec<u8>>) {
-            for entry in std::fs::read_dir(dir)
-                .expect("listable")
-                .filter_map(Result::ok)
-            {
-                let path = entry.path();
-                if path.is_dir() {
-                    walk(&path, into);
-                } else if path
-                    .file_name()
-                    .is_some_and(|name| name != "new-upstream.json")
-                {
-                    into.insert(path.clone(), std::fs::read(&path).expect("readable"));
-                }
-            }
-        }
-        let mut files = BTreeMap::new();
-        walk(self.dir.path(), &mut files);
-        files
-    }
-
-    fn update(&self, from: &str, extra: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_xtask"))
-            .args(["spec", "update", "--from", from, "--root"])
-            .arg(self.dir.path())
-            .args(extra)
-            .output()
-            .expect("the xtask binary runs")
-    }
-
-    fn update_ok(&self, from: &Path, extra: &[&str]) -> String {
-        let output = self.update(&from.display().to_string(), extra);
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        assert!(
-            output.status.success(),
-            "{stdout}{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        stdout
-    }
-
-    /// A refused run exits 2 with one `error:` line (plus the note that
-    /// nothing changed), and every file is as it was.
-    fn assert_refused(&self, from: &str, extra: &[&str], expected: &[&str]) {
-        let before = self.files();
-        let output = self.update(from, extra);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{stderr}");
-        let first = stderr.lines().next().unwrap_or_default();
-        assert!(first.starts_with("error: "), "{stderr}");
-        for part in expected {
-            assert!(first.contains(part), "expected {part:?} in: {stderr}");
-        }
-        assert!(!stderr.contains("panicked"), "{stderr}");
-        assert!(
-            self.files() == before,
-            "a refused run changed files: {stderr}"
-        );
-    }
-
-    fn write_upstream(&self, text: &str) -> PathBuf {
-        let path = self.dir.path().join("new-upstream.json");
-        std::fs::write(&path, text).expect("writable");
-        path
-    }
-}
+use xtask::paths;
 
 const LIST: &str = "/api/v1/users/{custom_user_id}/sessions";
 
@@ -190,8 +68,8 @@ fn the_same_document_reformatted_and_reordered_writes_nothing() {
 #[test]
 fn an_operation_id_and_a_component_rename_change_no_generated_name() {
     let workspace = Workspace::new();
-    let before_spec = workspace.read(&workspace.layout().spec());
-    let before_client = workspace.read(&workspace.layout().generated());
+    let before_spec = workspace.read(workspace.layout().spec());
+    let before_client = workspace.read(workspace.layout().generated());
     let path = workspace.changed_upstream(|document| {
         list_operation(document)["operationId"] = json!("list_user_sessions_v2_api_get");
         // Rename SessionListResponse -> SessionsPage, references included.
@@ -217,9 +95,9 @@ fn an_operation_id_and_a_component_rename_change_no_generated_name() {
         !stdout.contains("no change:"),
         "the upstream document did change: {stdout}"
     );
-    assert_eq!(workspace.read(&workspace.layout().spec()), before_spec);
+    assert_eq!(workspace.read(workspace.layout().spec()), before_spec);
     assert_eq!(
-        workspace.read(&workspace.layout().generated()),
+        workspace.read(workspace.layout().generated()),
         before_client
     );
     // The new upstream document and its provenance were taken in.
@@ -261,7 +139,7 @@ fn upstream_changes_flow_into_the_spec_and_the_generated_facts() {
             "expected {expected:?} in:\n{stdout}"
         );
     }
-    let client = workspace.read(&workspace.layout().generated());
+    let client = workspace.read(workspace.layout().generated());
     for expected in [
         "pub const LIMIT_MAX: u64 = 200;",
         "\"archived\"",
@@ -274,7 +152,7 @@ fn upstream_changes_flow_into_the_spec_and_the_generated_facts() {
     }
     // The update leaves a fresh workspace: codegen --check agrees.
     assert_eq!(
-        xtask::codegen::check_workspace(&workspace.layout()).ok(),
+        xtask::derive::check_workspace(&workspace.layout()).ok(),
         Some(xtask::Freshness::Fresh)
     );
     // A second run with the same document writes nothing.
@@ -313,10 +191,10 @@ fn keep_accepts_ids_method_and_path_or_all() {
     let stdout = workspace.update_ok(&from, &["--keep", "all"]);
     assert!(stdout.contains("wrote"), "{stdout}");
     let provenance: Value =
-        serde_json::from_str(&workspace.read(&workspace.layout().provenance())).expect("JSON");
+        serde_json::from_str(&workspace.read(workspace.layout().provenance())).expect("JSON");
     // The rule is recorded, not the list it gives today.
     assert_eq!(provenance["keep"], serde_json::json!(["all"]));
-    let client = workspace.read(&workspace.layout().generated());
+    let client = workspace.read(workspace.layout().generated());
     assert!(client.contains("pub fn list_sessions(") && client.contains("pub struct SessionList"));
     assert!(
         client.contains("pub fn forward_api_v1_forward_target_url_post("),
@@ -367,39 +245,9 @@ fn an_interrupted_write_is_repaired_by_the_next_run_saying_so() {
     );
     assert!(!staged.exists());
     assert_eq!(
-        xtask::codegen::check_workspace(&layout).ok(),
+        xtask::derive::check_workspace(&layout).ok(),
         Some(xtask::Freshness::Fresh)
     );
-}
-
-/// Serves `body` with `status` to the next `requests` requests on a
-/// loopback port; returns its URL.
-pub(crate) fn serve(status: &'static str, body: Vec<u8>, requests: usize) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
-    let address = listener.local_addr().expect("bound");
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(requests) {
-            let Ok(mut stream) = stream else {
-                continue;
-            };
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-            let mut request = Vec::new();
-            let mut buffer = [0u8; 1024];
-            while !request.windows(4).any(|window| window == b"\r\n\r\n") {
-                match stream.read(&mut buffer) {
-                    Ok(0) | Err(_) => break,
-                    Ok(read) => request.extend_from_slice(&buffer[..read]),
-                }
-            }
-            let head = format!(
-                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = stream.write_all(head.as_bytes());
-            let _ = stream.write_all(&body);
-        }
-    });
-    format!("http://{address}/openapi.json")
 }
 
 #[test]
@@ -421,7 +269,7 @@ fn update_from_a_url_records_it_without_credentials() {
         !stdout.contains("hunter2") && !stdout.contains("s3cret"),
         "{stdout}"
     );
-    let provenance_text = workspace.read(&workspace.layout().provenance());
+    let provenance_text = workspace.read(workspace.layout().provenance());
     assert!(
         !provenance_text.contains("hunter2") && !provenance_text.contains("s3cret"),
         "{provenance_text}"
@@ -430,7 +278,7 @@ fn update_from_a_url_records_it_without_credentials() {
     assert_eq!(provenance["source"], format!("{url}?access_token=REDACTED"));
     assert_eq!(
         provenance["sha256"],
-        xtask::spec_update::provenance::sha256_hex(&bytes)
+        xtask::derive::provenance::sha256_hex(&bytes)
     );
 }
 
@@ -495,7 +343,7 @@ fn the_layer_paths_are_where_the_readme_says() {
 fn a_killed_update_leaves_the_old_set_or_the_new_one() {
     let workspace = Workspace::new();
     let layout = workspace.layout();
-    let old_spec = workspace.read(&layout.spec());
+    let old_spec = workspace.read(layout.spec());
     let path = workspace.changed_upstream(|document| {
         document["components"]["schemas"]["SessionInfo"]["properties"]["plan"] =
             json!({"type": "string"});
@@ -537,10 +385,11 @@ fn a_killed_update_leaves_the_old_set_or_the_new_one() {
             .expect("listable")
             .filter_map(Result::ok)
             .map(|entry| entry.file_name().to_string_lossy().into_owned())
-            .filter(|name| name.starts_with('.'))
+            // The lock file stays (ignored by git); nothing else may.
+            .filter(|name| name.starts_with('.') && name != xtask::transaction::LOCK)
             .collect();
         assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
-        let new = workspace.read(&layout.spec()) != old_spec;
+        let new = workspace.read(layout.spec()) != old_spec;
         *outcomes.entry(new).or_insert(0) += 1;
         // Back to the old set for the next round.
         let restore = Workspace::new();
@@ -558,4 +407,180 @@ fn a_killed_update_leaves_the_old_set_or_the_new_one() {
     // before anything is written, so the old set must have been seen.
     eprintln!("outcomes (new set?: count): {outcomes:?}");
     assert!(outcomes.contains_key(&false), "{outcomes:?}");
+}
+
+/// The upstream document's `metadata_filter` parameter (index 5).
+fn metadata_filter(document: &mut Value) -> &mut Value {
+    let parameter = &mut list_operation(document)["parameters"][5];
+    assert_eq!(parameter["name"], "metadata_filter");
+    parameter
+}
+
+const METADATA_FILTER: &str =
+    "/paths/~1api~1v1~1users~1{custom_user_id}~1sessions/get/parameters/5";
+
+#[test]
+fn a_parameter_examples_array_imports_with_a_warning_naming_it() {
+    let workspace = Workspace::new();
+    let from = workspace.changed_upstream(|document| {
+        metadata_filter(document)["examples"] = json!(["{\"topic\": \"billing\"}"]);
+    });
+    let stdout = workspace.update_ok(&from, &["--no-semver-checks"]);
+    assert!(
+        stdout.contains(&format!(
+            "warning: {}: `{METADATA_FILTER}/examples`: an array where OpenAPI wants a map of Example objects; its first value is now `example`",
+            from.display()
+        )),
+        "{stdout}"
+    );
+    let spec: Value = serde_json::from_str(&workspace.read(paths::SPEC)).expect("JSON");
+    let parameter = &spec["paths"]["/api/v1/users/{custom_user_id}/sessions"]["get"]["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .find(|parameter| parameter["name"] == "metadata_filter")
+        .cloned()
+        .expect("metadata_filter");
+    assert_eq!(parameter["example"], "{\"topic\": \"billing\"}");
+}
+
+#[test]
+fn a_malformed_upstream_document_is_refused_with_a_pointer_into_it() {
+    let workspace = Workspace::new();
+    let from = workspace.changed_upstream(|document| {
+        metadata_filter(document)["examples"] = json!("billing");
+    });
+    let from = from.display().to_string();
+    workspace.assert_refused(
+        &from,
+        &[],
+        &[
+            &format!("error: {from}: `{METADATA_FILTER}/examples`"),
+            "expected a map of Example objects, found a string (checked as OpenAPI 3.1.0)",
+        ],
+    );
+    let output = workspace.update(&from, &["--dry-run"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("recallr.json"), "{stderr}");
+}
+
+#[test]
+fn an_overlay_action_that_breaks_the_document_is_named() {
+    let workspace = Workspace::new();
+    let overlay = workspace.layout().overlay();
+    let mut text = workspace.read(&overlay);
+    text.push_str(
+        "  - target: \"$.paths['/api/v1/users/{custom_user_id}/sessions'].get.parameters[?@.name == 'limit']\"\n    description: A broken action.\n    update:\n      required: \"yes\"\n",
+    );
+    std::fs::write(&overlay, text).expect("writable");
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["codegen", "--check", "--root"])
+        .arg(workspace.dir.path())
+        .output()
+        .expect("the xtask binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("overlay.yaml: action ")
+            && stderr.contains("(\"A broken action.\") leaves the document invalid (as OpenAPI 3.0, after the overlay) at `/paths/~1api~1v1~1users~1{custom_user_id}~1sessions/get/parameters/2/required`: expected a boolean, found a string"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn absurd_page_size_bounds_are_refused_at_import_naming_the_parameter() {
+    let workspace = Workspace::new();
+    for maximum in [json!(1_000_000_000_000_i64), json!(0)] {
+        let from = workspace.changed_upstream(|document| {
+            let limit = &mut list_operation(document)["parameters"][4];
+            assert_eq!(limit["name"], "limit");
+            limit["schema"]["maximum"] = maximum.clone();
+        });
+        let from = from.display().to_string();
+        workspace.assert_refused(
+            &from,
+            &[],
+            &[
+                &format!(
+                    "error: {from}: `/paths/~1api~1v1~1users~1{{custom_user_id}}~1sessions/get/parameters/4`: query parameter \"limit\": its maximum {maximum}"
+                ),
+                "0 ≤ minimum ≤ default ≤ maximum ≤ 10000",
+            ],
+        );
+    }
+}
+
+#[test]
+fn the_upstream_document_may_not_use_our_extensions() {
+    let workspace = Workspace::new();
+    let from = workspace.changed_upstream(|document| {
+        document["components"]["schemas"]["SessionInfo"]["x-recallr-name"] = json!("Hijacked");
+    });
+    let from = from.display().to_string();
+    workspace.assert_refused(
+        &from,
+        &[],
+        &[&format!(
+            "error: {from}: `/components/schemas/SessionInfo/x-recallr-name`: `x-recallr-name` is an extension of our overlay"
+        )],
+    );
+}
+
+#[test]
+fn a_lookalike_name_is_reported() {
+    let workspace = Workspace::new();
+    let from = workspace.changed_upstream(|document| {
+        document["components"]["schemas"]["SessionInfo"]["properties"]["session_\u{456}d"] =
+            json!({"type": "string"});
+    });
+    let stdout = workspace.update_ok(&from, &["--dry-run", "--no-semver-checks"]);
+    assert!(
+        stdout.contains("/components/schemas/SessionInfo/properties/session_\u{456}d`: the name \"session_\u{456}d\" has non-ASCII characters (U+0456)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_second_writer_waits_for_the_first() {
+    use std::io::BufRead;
+    let workspace = Workspace::new();
+    let from = workspace.changed_upstream(|document| {
+        metadata_filter(document)["description"] = json!("Changed while locked.");
+    });
+    let held = xtask::transaction::Lock::acquire(&workspace.layout().openapi_dir(), |_| {
+        panic!("nobody else holds the lock")
+    })
+    .expect("locked");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["spec", "update", "--no-semver-checks", "--from"])
+        .arg(&from)
+        .arg("--root")
+        .arg(workspace.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the xtask binary runs");
+    let stderr = child.stderr.take().expect("piped");
+    let mut first_line = String::new();
+    std::io::BufReader::new(stderr)
+        .read_line(&mut first_line)
+        .expect("readable");
+    // It says it waits, and has written nothing while the lock is held.
+    assert!(
+        first_line.starts_with("waiting for another cargo xtask run on this workspace to finish"),
+        "{first_line}"
+    );
+    assert!(
+        !workspace
+            .read(paths::SPEC)
+            .contains("Changed while locked.")
+    );
+    drop(held);
+    let output = child.wait_with_output().expect("it finishes");
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        workspace
+            .read(paths::SPEC)
+            .contains("Changed while locked.")
+    );
 }

@@ -13,15 +13,14 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{Field, Fields, GenericArgument, Item, PathArguments, Type};
 
-use crate::codegen::types_module;
-use crate::forward_compat::has_serde_arg;
+use super::syn_tree::{PassInput, has_serde_arg, types_module};
 
 /// Where the generated decoder lives, as serde's `deserialize_with` names it.
 const MODULE: &str = "crate::timestamp";
 
 /// Points the `DateTime<Utc>` fields of `file`'s `types` module at the
 /// `timestamp` module, and adds that module to `file`.
-pub fn apply(file: &mut syn::File) -> Result<(), String> {
+pub fn apply(file: &mut syn::File, _input: &PassInput<'_>) -> Result<(), String> {
     let mut used = Used::default();
     for item in types_module(file)?.1.iter_mut() {
         let Item::Struct(item) = item else { continue };

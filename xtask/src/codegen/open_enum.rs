@@ -10,8 +10,18 @@ use openapiv3::{OpenAPI, ReferenceOr, SchemaKind, Type};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-/// The name of the generated type that holds an unknown value.
-pub const UNKNOWN_VALUE: &str = "UnknownValue";
+use super::syn_tree::{PassInput, UNKNOWN_VALUE, parse_items, types_module};
+
+/// The pass: adds every open enum of the document progenitor was given, and
+/// the [`UNKNOWN_VALUE`] type they share, to the `types` module (progenitor
+/// was told to leave those types to us, see [`OpenEnum::replacement_path`]).
+pub fn apply(file: &mut syn::File, input: &PassInput<'_>) -> Result<(), String> {
+    let items = parse_items(all_tokens(&find(input.prepared))?)?;
+    if !items.is_empty() {
+        types_module(file)?.1.extend(items);
+    }
+    Ok(())
+}
 
 /// Every open enum's items, preceded by the [`UNKNOWN_VALUE`] type they
 /// share (left out when there is no open enum).

@@ -12,6 +12,22 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use super::syn_tree::{PassInput, parse_items};
+
+/// The pass: the client's shared state and the body-capping hook replace
+/// progenitor's empty hooks impl.
+pub fn apply(file: &mut syn::File, _input: &PassInput<'_>) -> Result<(), String> {
+    let before = file.items.len();
+    file.items.retain(|item| !is_default_hooks_impl(item));
+    if file.items.len() + 1 != before {
+        return Err(
+            "progenitor's output has no single empty `impl ClientHooks` to replace".to_string(),
+        );
+    }
+    file.items.extend(parse_items(items())?);
+    Ok(())
+}
+
 /// The path progenitor is given as the client's inner type.
 pub fn inner_type() -> TokenStream {
     quote!(crate::ClientState)
@@ -30,7 +46,7 @@ pub fn pre_hook() -> TokenStream {
 
 /// `ClientState`, its default limit, and the error type that says a body
 /// passed it.
-pub fn items() -> TokenStream {
+fn items() -> TokenStream {
     quote! {
         /// The most bytes of a response body a [`Client`] reads unless told
         /// otherwise: 32 MiB. A page of 100 sessions is a few kilobytes.
@@ -87,7 +103,7 @@ pub fn items() -> TokenStream {
 
 /// Whether `item` is progenitor's empty `impl ClientHooks<..> for &Client {}`,
 /// which [`items`] replaces.
-pub fn is_default_hooks_impl(item: &syn::Item) -> bool {
+fn is_default_hooks_impl(item: &syn::Item) -> bool {
     match item {
         syn::Item::Impl(implementation) => {
             implementation.items.is_empty()

@@ -18,7 +18,7 @@
 
 use syn::{Attribute, Expr, Fields, Item, Type, Visibility};
 
-use crate::codegen::types_module;
+use super::syn_tree::{PassInput, UNKNOWN_VALUE, has_serde_arg, types_module};
 
 /// What the `types` module's docs add about building and matching.
 const TYPES_DOC: &str = "\
@@ -35,7 +35,7 @@ which names a missing required field in its error;\n\
 const MAP_TYPES: [&str; 4] = ["Map", "HashMap", "BTreeMap", "IndexMap"];
 
 /// Applies the forward-compatibility rules to the `types` module of `file`.
-pub fn apply(file: &mut syn::File) -> Result<(), String> {
+pub fn apply(file: &mut syn::File, _input: &PassInput<'_>) -> Result<(), String> {
     let (module_attrs, items) = types_module(file)?;
     refuse_duplicate_names(items)?;
     let with_builder = document_builder_fns(items);
@@ -128,7 +128,7 @@ fn refuse_duplicate_names(items: &[Item]) -> Result<(), String> {
         if !seen.insert(name.to_string()) {
             return Err(format!(
                 "two generated types are named `{name}`; rename one schema (the generator reserves `{}` for unknown enum values)",
-                crate::open_enum::UNKNOWN_VALUE
+                UNKNOWN_VALUE
             ));
         }
     }
@@ -395,33 +395,6 @@ fn append_doc(attrs: &mut Vec<Attribute>, text: &str) {
 
 fn is_flatten(attrs: &[Attribute]) -> bool {
     has_serde_arg(attrs, "flatten")
-}
-
-/// Whether a `#[serde(..)]` attribute among `attrs` has the argument `name`
-/// (`flatten`, or `with = ".."`).
-pub(crate) fn has_serde_arg(attrs: &[Attribute], name: &str) -> bool {
-    attrs.iter().any(|attr| {
-        let mut found = false;
-        if attr.path().is_ident("serde") {
-            // Other serde arguments (`rename = ".."`) are skipped, not errors.
-            let _ = attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident(name) {
-                    found = true;
-                }
-                if meta.input.peek(syn::Token![=]) {
-                    meta.value()?.parse::<syn::Expr>()?;
-                } else if meta.input.peek(syn::token::Paren) {
-                    // A list argument, `rename(deserialize = "..")`: skipped
-                    // whole so that the arguments after it are still read.
-                    let list;
-                    syn::parenthesized!(list in meta.input);
-                    list.parse::<proc_macro2::TokenStream>()?;
-                }
-                Ok(())
-            });
-        }
-        found
-    })
 }
 
 fn is_map(ty: &Type) -> bool {

@@ -20,7 +20,7 @@ use roas_overlay::v1_0::Overlay as OverlayDocument;
 use roas_overlay::validation::Validate;
 use serde_json::Value;
 
-use crate::component_names;
+use super::component_names;
 use crate::error::XtaskError;
 
 /// The extension that lets an action match nothing without an error.
@@ -81,7 +81,13 @@ impl Overlay {
     /// components after each. On error `document` may be partly changed;
     /// callers work on a copy.
     pub fn apply(&self, document: &mut Value) -> Result<(), XtaskError> {
-        for (index, action) in self.document.actions.iter().enumerate() {
+        self.apply_first(document, self.len())
+    }
+
+    /// Applies the first `count` actions, as [`apply`](Self::apply) does
+    /// all of them: finds which action a later check blames.
+    pub fn apply_first(&self, document: &mut Value, count: usize) -> Result<(), XtaskError> {
+        for (index, action) in self.document.actions.iter().take(count).enumerate() {
             let name = describe(index, action.description.as_deref());
             let failed = |message: String| XtaskError::Overlay {
                 path: self.path.clone(),
@@ -117,6 +123,23 @@ impl Overlay {
             component_names::apply_markers(document).map_err(failed)?;
         }
         Ok(())
+    }
+}
+
+impl Overlay {
+    /// The overlay file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// How errors name the action at `index` (see [`describe`]).
+    pub fn action_name(&self, index: usize) -> String {
+        let description = self
+            .document
+            .actions
+            .get(index)
+            .and_then(|action| action.description.as_deref());
+        describe(index, description)
     }
 }
 

@@ -10,6 +10,16 @@ use openapiv3::{
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use super::syn_tree::{PassInput, parse_items};
+
+/// The pass: adds the `facts` module. Facts come from the effective spec's
+/// own document: it keeps the error responses progenitor is not given, and
+/// every bound and default.
+pub fn apply(file: &mut syn::File, input: &PassInput<'_>) -> Result<(), String> {
+    file.items.extend(parse_items(tokens(input.document))?);
+    Ok(())
+}
+
 /// The `facts` module's tokens for `document`.
 pub fn tokens(document: &OpenAPI) -> TokenStream {
     let mut modules = Vec::new();

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::spec::OPERATION_METHODS;
+use crate::spec::{OPERATION_METHODS, template_shape};
 
 /// One operation: an HTTP method and a path template.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -43,27 +43,6 @@ impl fmt::Display for OperationKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.method, self.path)
     }
-}
-
-/// `/users/{custom_user_id}/sessions` -> `/users/{}/sessions`.
-fn template_shape(path: &str) -> String {
-    let mut shape = String::with_capacity(path.len());
-    let mut in_parameter = false;
-    for c in path.chars() {
-        match c {
-            '{' => {
-                in_parameter = true;
-                shape.push('{');
-            }
-            '}' => {
-                in_parameter = false;
-                shape.push('}');
-            }
-            _ if in_parameter => {}
-            _ => shape.push(c),
-        }
-    }
-    shape
 }
 
 /// Every operation of `document` with its operationId, in document order.

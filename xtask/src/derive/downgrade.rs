@@ -76,9 +76,116 @@ enum Place {
     Nested,
 }
 
-/// Converts the OpenAPI 3.1 `document` in place; on a construct with no 3.0
-/// form, returns a message naming it and its JSON pointer.
-pub fn downgrade(document: &mut Value) -> Result<(), String> {
+/// Converts the OpenAPI 3.1 `document` in place, returning a warning for
+/// each mistake it mended (see [`examples_arrays`]); on a construct with no
+/// 3.0 form, returns a message naming it and its JSON pointer.
+pub fn downgrade(document: &mut Value) -> Result<Vec<String>, String> {
+    let warnings = examples_arrays(document);
+    convert(document)?;
+    Ok(warnings)
+}
+
+/// Generated documents put a JSON Schema style `examples` array where a
+/// parameter, header or media type wants a map of Example objects; the
+/// array's first value becomes `example` (unless there is one), with a
+/// warning naming its pointer. A schema's `examples` array is 3.1 and is
+/// converted with the schema.
+pub fn examples_arrays(document: &mut Value) -> Vec<String> {
+    fn mend(value: &mut Value, pointer: &str, warnings: &mut Vec<String>) {
+        let Some(map) = value.as_object_mut() else {
+            return;
+        };
+        if !map.get("examples").is_some_and(Value::is_array) {
+            return;
+        }
+        let examples = map.remove("examples").unwrap_or_default();
+        let first = examples.as_array().and_then(|list| list.first()).cloned();
+        let kept = match first {
+            Some(first) if !map.contains_key("example") => {
+                map.insert("example".to_string(), first);
+                "its first value is now `example`"
+            }
+            _ => "it was dropped",
+        };
+        warnings.push(format!(
+            "`{}`: an array where OpenAPI wants a map of Example objects; {kept}",
+            json_pointer::push(pointer, "examples").escape_debug()
+        ));
+    }
+    fn entries(map: &mut Value, key: &str, pointer: &str, each: &mut dyn FnMut(&mut Value, &str)) {
+        if let Some(entries) = map.get_mut(key).and_then(Value::as_object_mut) {
+            let base = json_pointer::push(pointer, key);
+            for (name, value) in entries.iter_mut() {
+                each(value, &json_pointer::push(&base, name));
+            }
+        }
+    }
+    fn elements(map: &mut Value, key: &str, pointer: &str, each: &mut dyn FnMut(&mut Value, &str)) {
+        if let Some(elements) = map.get_mut(key).and_then(Value::as_array_mut) {
+            let base = json_pointer::push(pointer, key);
+            for (index, value) in elements.iter_mut().enumerate() {
+                each(value, &json_pointer::push(&base, &index.to_string()));
+            }
+        }
+    }
+    /// A request body or response: its media types and headers.
+    fn body(value: &mut Value, pointer: &str, warnings: &mut Vec<String>) {
+        entries(value, "content", pointer, &mut |media, at| {
+            mend(media, at, warnings)
+        });
+        entries(value, "headers", pointer, &mut |header, at| {
+            mend(header, at, warnings)
+        });
+    }
+
+    let mut warnings = Vec::new();
+    if let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            let pointer = json_pointer::push("/paths", path);
+            elements(item, "parameters", &pointer, &mut |parameter, at| {
+                mend(parameter, at, &mut warnings)
+            });
+            for method in METHODS {
+                let Some(operation) = item.get_mut(method) else {
+                    continue;
+                };
+                let pointer = json_pointer::push(&pointer, method);
+                elements(operation, "parameters", &pointer, &mut |parameter, at| {
+                    mend(parameter, at, &mut warnings)
+                });
+                if let Some(request) = operation.get_mut("requestBody") {
+                    body(
+                        request,
+                        &json_pointer::push(&pointer, "requestBody"),
+                        &mut warnings,
+                    );
+                }
+                entries(operation, "responses", &pointer, &mut |response, at| {
+                    body(response, at, &mut warnings)
+                });
+            }
+        }
+    }
+    if let Some(components) = document.get_mut("components") {
+        entries(
+            components,
+            "parameters",
+            "/components",
+            &mut |parameter, at| mend(parameter, at, &mut warnings),
+        );
+        entries(components, "headers", "/components", &mut |header, at| {
+            mend(header, at, &mut warnings)
+        });
+        for section in ["requestBodies", "responses"] {
+            entries(components, section, "/components", &mut |value, at| {
+                body(value, at, &mut warnings)
+            });
+        }
+    }
+    warnings
+}
+
+fn convert(document: &mut Value) -> Result<(), String> {
     let Some(root) = document.as_object_mut() else {
         return Err("not an OpenAPI document: the top level is not a JSON object".to_string());
     };
@@ -580,6 +687,39 @@ mod tests {
     }
 
     #[test]
+    fn a_parameter_examples_array_becomes_example_with_a_warning() {
+        let mut document = json!({
+            "openapi": "3.1.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/x/{id}": {"get": {"parameters": [
+                {"name": "q", "in": "query", "schema": {"type": "string"},
+                 "examples": ["{\"topic\": \"billing\"}"]},
+                {"name": "r", "in": "query", "schema": {"type": "string"},
+                 "examples": {"one": {"value": "a"}}}
+            ], "responses": {"200": {"description": "ok", "content": {"application/json": {
+                "schema": {"type": "string", "examples": ["s"]}, "examples": [1]
+            }}}}}}}
+        });
+        let warnings = downgrade(&mut document).expect("converts");
+        assert_eq!(
+            warnings,
+            [
+                "`/paths/~1x~1{id}/get/parameters/0/examples`: an array where OpenAPI wants a map of Example objects; its first value is now `example`",
+                "`/paths/~1x~1{id}/get/responses/200/content/application~1json/examples`: an array where OpenAPI wants a map of Example objects; its first value is now `example`",
+            ]
+        );
+        let get = &document["paths"]["/x/{id}"]["get"];
+        assert_eq!(get["parameters"][0]["example"], "{\"topic\": \"billing\"}");
+        assert!(get["parameters"][0].get("examples").is_none());
+        // A map of Example objects is right and stays.
+        assert_eq!(get["parameters"][1]["examples"]["one"]["value"], "a");
+        let media = &get["responses"]["200"]["content"]["application/json"];
+        assert_eq!(media["example"], 1);
+        // The schema's own 3.1 `examples` is converted with the schema.
+        assert_eq!(media["schema"]["example"], "s");
+    }
+
+    #[test]
     fn null_alternatives_become_nullable() {
         assert_eq!(
             converted(
@@ -684,7 +824,7 @@ mod tests {
             "components": {"schemas": {"S": {"title": "S", "type": "object",
                 "properties": {"p": {"title": "P", "type": "string"}}}}}
         });
-        assert_eq!(downgrade(&mut document), Ok(()));
+        assert_eq!(downgrade(&mut document), Ok(Vec::new()));
         assert_eq!(
             document,
             json!({

@@ -1,4 +1,17 @@
-//! `cargo xtask codegen`: spec in, formatted Rust out.
+//! The client generator: an effective spec in, formatted Rust out.
+//!
+//! progenitor generates from [`progenitor_input`]'s copy of the spec, then
+//! every pass of [`PASSES`] edits the syn tree in order, and prettyplease
+//! prints it. A pass is a plain function ([`syn_tree::Pass`]); what passes
+//! share lives in [`syn_tree`], never in another pass.
+
+pub mod client_state;
+pub mod facts;
+pub mod forward_compat;
+pub mod open_enum;
+pub mod progenitor_input;
+pub mod syn_tree;
+pub mod timestamps;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -6,18 +19,22 @@ use std::path::{Path, PathBuf};
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 use sha2::{Digest, Sha256};
 
-use crate::client_state;
 use crate::error::XtaskError;
-use crate::facts;
-use crate::forward_compat;
-use crate::open_enum::{self, OpenEnum};
-use crate::output;
-use crate::paths::Workspace;
-use crate::pipeline;
-use crate::progenitor_input;
+use crate::output::{self, read_if_exists};
 use crate::spec::{self, Spec};
-use crate::timestamps;
-use crate::transaction::{self, FileSet, Recovery};
+use open_enum::OpenEnum;
+use syn_tree::{Pass, PassInput};
+
+/// The passes over progenitor's output, in the order they run: each one's
+/// name (in errors) and function.
+pub const PASSES: &[(&str, Pass)] = &[
+    ("open_enum", open_enum::apply),
+    ("forward_compat", forward_compat::apply),
+    ("timestamps", timestamps::apply),
+    ("client_state", client_state::apply),
+    ("facts", facts::apply),
+    ("crate_attributes", crate_attributes),
+];
 
 /// Whether the committed generated file matches the spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +45,8 @@ pub enum Freshness {
     Stale {
         /// Unified diff from the committed file to the generated one.
         diff: String,
+        /// The committed files that differ from what is generated.
+        stale: Vec<PathBuf>,
     },
 }
 
@@ -66,72 +85,8 @@ pub fn check(spec_path: &Path, generated_path: &Path) -> Result<Freshness, Xtask
     let label = generated_path.display().to_string();
     Ok(Freshness::Stale {
         diff: output::unified_diff(&label, &committed, &generated),
+        stale: vec![generated_path.to_path_buf()],
     })
-}
-
-/// Derives `openapi/recallr.json` from the layers and regenerates the
-/// client, writing both (together, see [`transaction`]) unless they already
-/// hold exactly that. First repairs what an interrupted write left.
-pub fn write_workspace(workspace: &Workspace) -> Result<(Recovery, Written), XtaskError> {
-    let recovery = recover(workspace)?;
-    let derived = pipeline::derive(workspace)?;
-    let spec_path = workspace.spec();
-    let generated_path = workspace.generated();
-    let spec_same = read_if_exists(&spec_path)?.as_deref() == Some(derived.spec.text.as_str());
-    let generated_same =
-        read_if_exists(&generated_path)?.as_deref() == Some(derived.generated.as_str());
-    if spec_same && generated_same {
-        return Ok((recovery, Written::Unchanged));
-    }
-    let mut files = FileSet::new(&workspace.openapi_dir());
-    files.add(&spec_path, derived.spec.text);
-    files.add(&generated_path, derived.generated);
-    files.commit()?;
-    Ok((recovery, Written::Updated))
-}
-
-/// Derives the spec and the client in memory and compares both with the
-/// committed files.
-pub fn check_workspace(workspace: &Workspace) -> Result<Freshness, XtaskError> {
-    let derived = pipeline::derive(workspace)?;
-    let mut diff = String::new();
-    for (path, fresh) in [
-        (workspace.spec(), &derived.spec.text),
-        (workspace.generated(), &derived.generated),
-    ] {
-        let committed = read_if_exists(&path)?.unwrap_or_default();
-        if &committed != fresh {
-            diff.push_str(&output::unified_diff(
-                &path.display().to_string(),
-                &committed,
-                fresh,
-            ));
-        }
-    }
-    Ok(if diff.is_empty() {
-        Freshness::Fresh
-    } else {
-        Freshness::Stale { diff }
-    })
-}
-
-/// Repairs what an interrupted write of the workspace's files left behind.
-pub fn recover(workspace: &Workspace) -> Result<Recovery, XtaskError> {
-    let files = workspace.written_files();
-    let files: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
-    transaction::recover(&workspace.openapi_dir(), &files)
-}
-
-/// The file's text, or `None` when it does not exist.
-pub(crate) fn read_if_exists(path: &Path) -> Result<Option<String>, XtaskError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(XtaskError::Read {
-            path: path.to_path_buf(),
-            source,
-        }),
-    }
 }
 
 /// The generator settings: every choice about the generated code is here.
@@ -176,39 +131,14 @@ pub fn render(spec: &Spec) -> Result<String, XtaskError> {
         path: spec.path.clone(),
         message: err.to_string(),
     })?;
-    let tokens = open_enum::all_tokens(&open_enums).map_err(generator_error)?;
-    let parsed: syn::File = syn::parse2(tokens).map_err(|err| XtaskError::Unparsable {
-        path: spec.path.clone(),
-        message: err.to_string(),
-    })?;
-    add_to_types_module(&mut file, parsed.items).map_err(generator_error)?;
-    forward_compat::apply(&mut file).map_err(generator_error)?;
-    timestamps::apply(&mut file).map_err(generator_error)?;
-    // The client's shared state and the body-capping hook replace
-    // progenitor's empty hooks impl.
-    let before = file.items.len();
-    file.items
-        .retain(|item| !client_state::is_default_hooks_impl(item));
-    if file.items.len() + 1 != before {
-        return Err(generator_error(
-            "progenitor's output has no single empty `impl ClientHooks` to replace".to_string(),
-        ));
+    let input = PassInput {
+        document: &spec.document,
+        prepared: &document,
+    };
+    for (name, pass) in PASSES {
+        pass(&mut file, &input)
+            .map_err(|message| generator_error(format!("the `{name}` pass: {message}")))?;
     }
-    let state: syn::File =
-        syn::parse2(client_state::items()).map_err(|err| XtaskError::Unparsable {
-            path: spec.path.clone(),
-            message: err.to_string(),
-        })?;
-    file.items.extend(state.items);
-    // Facts come from the committed spec's own document: it keeps the error
-    // responses progenitor is not given, and every bound and default.
-    let facts: syn::File =
-        syn::parse2(facts::tokens(&spec.document)).map_err(|err| XtaskError::Unparsable {
-            path: spec.path.clone(),
-            message: err.to_string(),
-        })?;
-    file.items.extend(facts.items);
-    file.attrs.extend(crate_attributes(spec));
 
     Ok(format!("{}{}", header(spec), prettyplease::unparse(&file)))
 }
@@ -248,44 +178,21 @@ fn run_without_panicking<T>(generate: impl FnOnce() -> T) -> Result<T, String> {
     })
 }
 
-fn add_to_types_module(file: &mut syn::File, items: Vec<syn::Item>) -> Result<(), String> {
-    if !items.is_empty() {
-        types_module(file)?.1.extend(items);
-    }
-    Ok(())
-}
-
-/// The attributes and items of progenitor's `types` module in `file`, which
-/// the syn passes edit.
-pub(crate) fn types_module(
-    file: &mut syn::File,
-) -> Result<(&mut Vec<syn::Attribute>, &mut Vec<syn::Item>), String> {
-    file.items
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(syn::ItemMod {
-                ident,
-                attrs,
-                content: Some((_, items)),
-                ..
-            }) if ident == "types" => Some((attrs, items)),
-            _ => None,
-        })
-        .ok_or_else(|| "progenitor's output has no `types` module with a body".to_string())
-}
-
-fn crate_attributes(spec: &Spec) -> Vec<syn::Attribute> {
-    let info = &spec.document.info;
+/// The pass that gives the crate its docs and keeps rustfmt off it.
+fn crate_attributes(file: &mut syn::File, input: &PassInput<'_>) -> Result<(), String> {
+    let info = &input.document.info;
     let doc = format!(
         "Generated client for the {} (version {}).\n\nDo not use this crate directly: `recallr-ext` wraps it with configuration, typed errors, retries and pagination.",
         info.title, info.version
     );
     // prettyplease, not rustfmt, lays this file out; `cargo fmt` must not
     // reformat it or `codegen --check` would see a difference.
-    syn::parse_quote! {
+    let attributes: Vec<syn::Attribute> = syn::parse_quote! {
         #![doc = #doc]
         #![cfg_attr(rustfmt, rustfmt::skip)]
-    }
+    };
+    file.attrs.extend(attributes);
+    Ok(())
 }
 
 fn header(spec: &Spec) -> String {

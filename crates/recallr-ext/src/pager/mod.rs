@@ -12,15 +12,16 @@
 //! |---|---|---|
 //! | [`Sorted`](Order::Sorted) | items sorted by a key in one direction; ids unique | every item that exists for the whole walk exactly once, whatever inserts, deletes and moves in or out of a filter happen meanwhile (see [`sorted`]) |
 //! | [`Appended`](Order::Appended) | items only appended at the end, in key order | every item exactly once while items are appended; a shrinking list is counted in [`PagerStats::possible_losses`] |
-//! | [`Unordered`](Order::Unordered) | nothing about the order | no item twice (deduplicated by id); items may be missed when others are deleted during the walk, which is detected (the overlap with the page before broke, or `total` shrank) and counted in [`PagerStats::possible_losses`], never passed off as a complete walk |
+//! | [`Unordered`](Order::Unordered) | nothing about the order | no item twice (deduplicated by id); items may be missed when others are deleted during the walk, which is detected (the overlap with the page before broke; how far `total` shrank sizes it) and counted in [`PagerStats::possible_losses`], never passed off as a complete walk |
 //!
 //! Every order shares the protections against a lying server: a page with
 //! more items than asked for is refused ([`Error::PageRefused`]), so are a
 //! negative `total` and a key out of the promised order
 //! ([`Error::OrderViolated`]); a walk sends at most about ten times the
 //! requests it would ideally need ([`Error::WalkAborted`]), keeps at most
-//! [`MAX_TRACKED_IDS`] ids, and has at most [`MAX_IN_FLIGHT_BYTES`] of
-//! responses in flight.
+//! [`MAX_TIED_IDS`] tied ids (sorted) or [`MAX_TRACKED_IDS`] ids
+//! (unordered), and has at most [`MAX_IN_FLIGHT_BYTES`] of responses in
+//! flight.
 
 mod positional;
 mod prefetch;
@@ -42,10 +43,15 @@ pub use stream::{ItemStream, PageStream, SessionItems, SessionPages, WalkPage, W
 /// below this. Documented on [`Error::NoProgress`].
 pub(crate) const MAX_UNPRODUCTIVE_FETCHES: u32 = 64;
 
-/// The most ids a walk keeps: the ids tied on the last sort key of a
-/// sorted list, the ids seen in an unordered one. About 30 to 60 bytes
-/// each; a walk that would keep more fails ([`Error::WalkAborted`]).
+/// The most ids an unordered walk keeps to yield each item once: about 30
+/// to 60 bytes each. A walk that would keep more fails
+/// ([`Error::WalkAborted`]).
 pub const MAX_TRACKED_IDS: usize = 1_000_000;
+
+/// The most ids a sorted walk keeps of items that share one sort key
+/// (about 30 bytes each): a longer run of equal keys fails the walk
+/// ([`Error::WalkAborted`]).
+pub const MAX_TIED_IDS: usize = 100_000;
 
 /// The most response bytes a walk may have in flight at once: pages
 /// fetched ahead are limited to this divided by the client's

@@ -19,9 +19,10 @@
 //! - no silent loss: each page starts with the last item of the page
 //!   before (an overlap of one). When that item is not in the page, items
 //!   before the reader were deleted or moved and some may have been
-//!   skipped; that, like a `total` that shrank under the reader, is counted
-//!   in [`PagerStats::possible_losses`], so a walk never passes for
-//!   complete when it may not be.
+//!   skipped: as many as `total` shrank, at least one, are counted in
+//!   [`PagerStats::possible_losses`], so a walk never passes for complete
+//!   when it may not be. (Deletes after the reader shrink `total` too, but
+//!   skip nothing that still exists.)
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};

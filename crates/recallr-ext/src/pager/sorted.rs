@@ -58,7 +58,7 @@ use std::sync::{Arc, Mutex};
 
 use super::prefetch::{Fetched, Prefetcher};
 use super::{
-    Core, Direction, MAX_TRACKED_IDS, MAX_UNPRODUCTIVE_FETCHES, PagedList, PagerStats, Received,
+    Core, Direction, MAX_TIED_IDS, MAX_UNPRODUCTIVE_FETCHES, PagedList, PagerStats, Received,
     SortKey, Walk, WalkedPage,
 };
 use crate::error::Error;
@@ -439,12 +439,12 @@ impl<L: PagedList> Walker<L> {
             offset,
         };
         if let Some(frontier) = &self.frontier
-            && frontier.ties() > MAX_TRACKED_IDS
+            && frontier.ties() > MAX_TIED_IDS
         {
             self.done = true;
             return Err(Error::WalkAborted {
                 detail: format!(
-                    "more than {MAX_TRACKED_IDS} {} share {} {}; the walk keeps the id of each to yield it once, and keeps no more than that",
+                    "more than {MAX_TIED_IDS} {} share {} {}; the walk keeps the id of each to yield it once, and keeps no more than that",
                     self.core.pagination.item_name,
                     self.core.pagination.key_name,
                     frontier.key.describe()

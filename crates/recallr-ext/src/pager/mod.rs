@@ -27,6 +27,8 @@ mod positional;
 mod prefetch;
 pub(crate) mod sorted;
 mod stream;
+#[cfg(test)]
+mod tests;
 
 use std::future::Future;
 use std::hash::Hash;
@@ -287,9 +289,10 @@ pub struct PagerStats {
     /// Items yielded so far.
     pub items_yielded: u64,
     /// For lists whose order gives no exactly-once guarantee (unordered,
-    /// append-only): at least how many items the walk may have missed
-    /// because the list changed under it. Zero means none was detected;
-    /// a sorted walk never misses one, and counts none.
+    /// append-only): how many items the walk may have missed because the
+    /// list changed under it, never fewer than it did miss when the change
+    /// was deletes. Zero means no such change was seen; a sorted walk never
+    /// misses an item, and counts none.
     pub possible_losses: u64,
 }
 

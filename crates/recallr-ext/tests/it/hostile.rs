@@ -585,7 +585,7 @@ async fn serve_window(
 /// fails rather than print part of the list (issue 18, item 12).
 #[tokio::test]
 async fn ties_ordered_by_offset_fail_the_walk_instead_of_losing_sessions() {
-    use std::hash::{BuildHasher, Hash, Hasher};
+    use std::hash::BuildHasher;
     for run in [100_u128, 150] {
         let sessions: Vec<SessionInfo> = (0..300_u128)
             .map(|n| session(n, 100 - (n / run) as i64, SessionStatus::Processed))
@@ -593,11 +593,7 @@ async fn ties_ordered_by_offset_fail_the_walk_instead_of_losing_sessions() {
         let expected: HashSet<_> = sessions.iter().map(|s| s.session_id).collect();
         let seed = std::collections::hash_map::RandomState::new();
         let api = serve_window(move |offset, limit| {
-            let rank = |session: &SessionInfo| {
-                let mut hasher = seed.build_hasher();
-                (session.session_id, offset, limit).hash(&mut hasher);
-                hasher.finish()
-            };
+            let rank = |session: &SessionInfo| seed.hash_one((session.session_id, offset, limit));
             let mut list = sessions.clone();
             list.sort_by(|a, b| {
                 b.created_at
@@ -647,7 +643,7 @@ async fn later_offsets_holding_newer_sessions_fail_the_walk() {
         .collect();
     let api = serve_window(move |offset, limit| {
         let mut page: Vec<SessionInfo> = layout.iter().skip(offset).take(limit).cloned().collect();
-        page.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        page.sort_by_key(|session| std::cmp::Reverse(session.created_at));
         (page, 300)
     })
     .await;

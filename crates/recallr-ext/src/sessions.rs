@@ -155,7 +155,9 @@ impl ListSessions {
     /// are not published and a burst of parallel requests is the quickest
     /// way to meet them (every 429 costs a `Retry-After` wait). Raise it
     /// when latency, not the server, is the bottleneck; items still come in
-    /// order, each exactly once.
+    /// order, each exactly once. Pages in flight are also bounded by bytes
+    /// ([`MAX_IN_FLIGHT_BYTES`](crate::MAX_IN_FLIGHT_BYTES) over the
+    /// client's `max_response_bytes`: eight with the default cap).
     pub fn concurrency(mut self, pages: usize) -> Self {
         self.concurrency = pages;
         self

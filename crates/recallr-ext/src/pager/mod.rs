@@ -322,7 +322,9 @@ impl<L: PagedList> Core<L> {
             pagination,
             stats: Arc::default(),
             max_items: walk.max_items,
-            limit: walk.limit(),
+            // The largest page the server serves, even if the walk's
+            // minimum is more.
+            limit: walk.limit().min(pagination.max_page_size.max(1)),
         }
     }
 

@@ -147,8 +147,12 @@ impl<L: PagedList> Walker<L> {
                 let next = offset.checked_add(received.saturating_sub(1).max(1));
                 (self.take_unseen(offset, page)?, next)
             };
+            // A page that reaches the server's own total ends the walk,
+            // whatever `has_more` says: a server repeating pages past the end
+            // would otherwise be followed for ever.
+            let within_total = |next: u64| page.total.is_none_or(|total| next < total);
             match next_start {
-                Some(next) if received > 0 && page.has_more => {
+                Some(next) if received > 0 && page.has_more && within_total(next) => {
                     self.next_offset = next;
                     if !self.done {
                         let stride = limit.saturating_sub(self.overlap());

@@ -287,7 +287,11 @@ impl<L: PagedList> Walker<L> {
             let all_ahead = self.all_ahead_of_frontier(&page.items);
             let previous_reached = std::mem::replace(&mut self.last_reached_frontier, !all_ahead);
             let previous_offset = std::mem::replace(&mut self.last_offset, offset);
-            if all_ahead {
+            // Only a page after the one before counts: stepping back (or
+            // re-reading a run) meets pages wholly before the frontier by
+            // design.
+            let forward = offset > previous_offset && self.known_uncovered.is_none();
+            if all_ahead && forward {
                 if (ahead || self.prefetcher.depth > 1) && !self.confirming {
                     // Fetched alongside others: judge it on two fresh
                     // fetches in a row instead.

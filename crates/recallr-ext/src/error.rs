@@ -151,11 +151,11 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
-    /// A page broke the server's documented order (newest `created_at`
-    /// first), on which the pager's exactly-once guarantee rests. The walk
-    /// stops rather than skip sessions silently.
+    /// A page broke the order the server promises for the list (sessions:
+    /// newest `created_at` first), on which the pager's guarantees rest.
+    /// The walk stops rather than skip items silently.
     #[error(
-        "the server broke its documented order (newest first) in the page at offset {offset}: {detail}; stopping rather than risk skipping sessions"
+        "the server broke its documented order in the page at offset {offset}: {detail}; stopping rather than risk skipping items"
     )]
     OrderViolated {
         /// The offset of the page that broke the order.
@@ -165,7 +165,7 @@ pub enum Error {
     },
     /// The pager stopped because pages kept returning nothing new (64
     /// fetches in a row).
-    #[error("pagination made no progress: {pages} pages in a row (offsets {first_offset} to {last_offset}) held only sessions already listed; {}",
+    #[error("pagination made no progress: {pages} pages in a row (offsets {first_offset} to {last_offset}) held only items already listed; {}",
         if *.total_changed { "the list is changing faster than it can be read" } else { "the total did not change, so the server may be ignoring the offset or repeating a page" })]
     NoProgress {
         /// How many pages in a row yielded nothing new.
@@ -176,6 +176,24 @@ pub enum Error {
         last_offset: u64,
         /// Whether the server's `total` changed during that run.
         total_changed: bool,
+    },
+    /// The server sent a page the list's contract does not allow (more
+    /// items than the `limit` asked for, a negative `total`); the walk
+    /// stops rather than trust it.
+    #[error("the server sent a page that breaks the list's contract at offset {offset}: {detail}")]
+    PageRefused {
+        /// The offset of the page.
+        offset: u64,
+        /// What was wrong with it.
+        detail: String,
+    },
+    /// A walk reached one of its bounds: its request budget (about ten
+    /// times the requests the items it yielded need), or the number of ids
+    /// it keeps to yield each item once.
+    #[error("the walk stopped: {detail}")]
+    WalkAborted {
+        /// Which bound, and how far the walk got.
+        detail: String,
     },
 }
 
@@ -199,7 +217,9 @@ impl Error {
             | Error::InvalidRequest { .. }
             | Error::Config { .. }
             | Error::OrderViolated { .. }
-            | Error::NoProgress { .. } => false,
+            | Error::NoProgress { .. }
+            | Error::PageRefused { .. }
+            | Error::WalkAborted { .. } => false,
         }
     }
 

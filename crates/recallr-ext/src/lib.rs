@@ -90,7 +90,10 @@ mod sessions;
 
 pub use client::{ENV_API_KEY, ENV_BASE_URL, ENV_PROJECT_ID, Recallr, RecallrBuilder, UserHandle};
 pub use error::{Error, ValidationIssue};
-pub use pager::{PagerStats, SessionItems, SessionPages, WalkPage};
+pub use pager::{
+    ItemStream, MAX_IN_FLIGHT_BYTES, MAX_TIED_IDS, MAX_TRACKED_IDS, PageStream, PagerStats,
+    SessionItems, SessionPages, WalkPage, WalkedPage,
+};
 /// The most bytes of a response body read unless
 /// [`RecallrBuilder::max_response_bytes`] says otherwise.
 pub use recallr_api::DEFAULT_MAX_RESPONSE_BYTES;

@@ -2,13 +2,15 @@
 
 use std::time::Instant;
 
-use recallr_api::types::{SessionList, SessionStatus};
+use recallr_api::types::{SessionInfo, SessionList, SessionStatus};
 use serde::Serialize;
 use tracing::Instrument;
 
 use crate::client::Recallr;
 use crate::error::Error;
-use crate::pager::{SessionItems, SessionPages};
+use crate::pager::{
+    Direction, Order, Page, PageStream, PagedList, Pagination, SessionItems, SessionPages, Walk,
+};
 use crate::response;
 
 /// The largest page the API serves: `limit`'s maximum in the spec.
@@ -153,7 +155,9 @@ impl ListSessions {
     /// are not published and a burst of parallel requests is the quickest
     /// way to meet them (every 429 costs a `Retry-After` wait). Raise it
     /// when latency, not the server, is the bottleneck; items still come in
-    /// order, each exactly once.
+    /// order, each exactly once. Pages in flight are also bounded by bytes
+    /// ([`MAX_IN_FLIGHT_BYTES`](crate::MAX_IN_FLIGHT_BYTES) over the
+    /// client's `max_response_bytes`: eight with the default cap).
     pub fn concurrency(mut self, pages: usize) -> Self {
         self.concurrency = pages;
         self
@@ -168,7 +172,19 @@ impl ListSessions {
     /// Every page of the walk as a stream, each holding the sessions not
     /// yielded before; see [`SessionPages`] for the guarantees.
     pub fn pages(self) -> SessionPages {
-        SessionPages::new(self.check(Some(MAX_PAGE_SIZE)))
+        SessionPages::new(match self.check(Some(MAX_PAGE_SIZE)) {
+            Ok(query) => {
+                let walk = Walk::new(
+                    &query.client,
+                    query.offset,
+                    query.page_size,
+                    query.max_items,
+                    query.concurrency,
+                );
+                crate::pager::walk(query, walk)
+            }
+            Err(error) => PageStream::failed(error),
+        })
     }
 
     /// Every session of the walk as a stream, in the server's order
@@ -227,6 +243,41 @@ impl ListSessions {
             page_size,
             max_items: self.max_items,
             concurrency: self.concurrency,
+        })
+    }
+}
+
+/// Sessions come newest `created_at` first; ids are unique.
+impl PagedList for Query {
+    type Item = SessionInfo;
+    type Id = uuid::Uuid;
+    type Key = chrono::DateTime<chrono::Utc>;
+
+    fn pagination(&self) -> Pagination {
+        Pagination {
+            order: Order::Sorted(Direction::Descending),
+            key_name: "created_at",
+            item_name: "sessions",
+            max_page_size: MAX_PAGE_SIZE,
+        }
+    }
+
+    #[inline]
+    fn key(item: &SessionInfo) -> Self::Key {
+        item.created_at
+    }
+
+    #[inline]
+    fn id(item: &SessionInfo) -> Self::Id {
+        item.session_id
+    }
+
+    async fn fetch(&self, offset: u64, limit: u64) -> Result<Page<SessionInfo>, Error> {
+        let list = Query::fetch(self, offset, limit).await?;
+        Ok(Page {
+            items: list.sessions,
+            total: Some(i128::from(list.total)),
+            has_more: Some(list.has_more),
         })
     }
 }

@@ -559,3 +559,245 @@ async fn ties_reordered_while_the_walk_steps_back_are_not_skipped() {
         );
     }
 }
+
+/// Serves what `answer(offset, limit)` gives: the page and the total.
+async fn serve_window(
+    answer: impl Fn(usize, usize) -> (Vec<SessionInfo>, usize) + Send + Sync + 'static,
+) -> String {
+    let answer = Arc::new(answer);
+    serve(
+        axum::Router::new().fallback(move |Query(query): Query<HashMap<String, String>>| {
+            let answer = Arc::clone(&answer);
+            async move {
+                let (offset, limit) = window(&query);
+                let (page, total) = answer(offset, limit);
+                let has_more = offset.saturating_add(page.len()) < total;
+                json(page_json(&page, total, has_more))
+            }
+        }),
+    )
+    .await
+}
+
+/// Equal timestamps in an order that depends on the page asked for, each
+/// page the same when fetched again (a top-N sort without a unique
+/// tie-breaker does this): in a run longer than the largest page the walk
+/// fails rather than print part of the list (issue 18, item 12).
+#[tokio::test]
+async fn ties_ordered_by_offset_fail_the_walk_instead_of_losing_sessions() {
+    use std::hash::BuildHasher;
+    for run in [100_u128, 150] {
+        let sessions: Vec<SessionInfo> = (0..300_u128)
+            .map(|n| session(n, 100 - (n / run) as i64, SessionStatus::Processed))
+            .collect();
+        let expected: HashSet<_> = sessions.iter().map(|s| s.session_id).collect();
+        let seed = std::collections::hash_map::RandomState::new();
+        let api = serve_window(move |offset, limit| {
+            let rank = |session: &SessionInfo| seed.hash_one((session.session_id, offset, limit));
+            let mut list = sessions.clone();
+            list.sort_by(|a, b| {
+                b.created_at
+                    .cmp(&a.created_at)
+                    .then_with(|| rank(a).cmp(&rank(b)))
+            });
+            (list.into_iter().skip(offset).take(limit).collect(), 300)
+        })
+        .await;
+        for concurrency in [1, 8] {
+            match walk_all(&api, 100, concurrency).await {
+                Err(error @ Error::OrderViolated { .. }) => {
+                    assert!(
+                        error.to_string().contains("depends on the offset"),
+                        "{error}"
+                    );
+                }
+                Ok(items) => {
+                    let ids: HashSet<_> = items.iter().map(|s| s.session_id).collect();
+                    assert_eq!(ids.len(), items.len(), "a session twice");
+                    assert_eq!(
+                        ids,
+                        expected,
+                        "runs of {run}, concurrency {concurrency}: {} of 300 and no error",
+                        items.len()
+                    );
+                }
+                Err(other) => panic!("unexpected error: {other:?}"),
+            }
+        }
+    }
+}
+
+/// Every page sorted, but later offsets hold newer sessions and the total
+/// never moves: the walk fails instead of dropping the later pages as
+/// "inserts ahead of the reader" (issue 18, item 13).
+#[tokio::test]
+async fn later_offsets_holding_newer_sessions_fail_the_walk() {
+    // Blocks of 100, the oldest block first; each response sorted.
+    let layout: Vec<SessionInfo> = (0..3_i64)
+        .flat_map(|block| {
+            (0..100_i64).rev().map(move |n| {
+                let created = block * 1000 + n;
+                session(created as u128, created, SessionStatus::Processed)
+            })
+        })
+        .collect();
+    let api = serve_window(move |offset, limit| {
+        let mut page: Vec<SessionInfo> = layout.iter().skip(offset).take(limit).cloned().collect();
+        page.sort_by_key(|session| std::cmp::Reverse(session.created_at));
+        (page, 300)
+    })
+    .await;
+    for (page_size, concurrency) in [(100, 1), (100, 4), (10, 1), (10, 4)] {
+        match walk_all(&api, page_size, concurrency).await {
+            Err(error @ Error::OrderViolated { .. }) => {
+                assert!(error.to_string().contains("later offsets"), "{error}");
+            }
+            other => panic!(
+                "pages of {page_size}, concurrency {concurrency}: expected OrderViolated, got {:?}",
+                other.map(|items| items.len())
+            ),
+        }
+    }
+}
+
+/// A server that ignores `limit` and sends more than asked breaks the
+/// contract: the page is refused, not taken (issue 18, item 14).
+#[tokio::test]
+async fn a_page_larger_than_the_limit_is_refused() {
+    let list: Vec<SessionInfo> = (0..1_000_u128)
+        .map(|n| session(n, 5_000 - n as i64, SessionStatus::Processed))
+        .collect();
+    let api =
+        serve_window(move |offset, _| (list.iter().skip(offset).cloned().collect(), 1_000)).await;
+    for concurrency in [1, 16] {
+        match walk_all(&api, 100, concurrency).await {
+            Err(error @ Error::PageRefused { offset: 0, .. }) => {
+                let text = error.to_string();
+                assert!(
+                    text.contains("1000 sessions, more than the 100 asked for"),
+                    "{text}"
+                );
+            }
+            other => panic!(
+                "expected PageRefused, got {:?}",
+                other.map(|items| items.len())
+            ),
+        }
+    }
+}
+
+/// The pages a walk has in flight are bounded by bytes: with 64 MiB
+/// allowed per response, four (256 MiB) at most, whatever the concurrency
+/// asked (issue 18, item 14).
+#[tokio::test]
+async fn pages_in_flight_are_bounded_by_the_response_cap() {
+    let in_flight = Arc::new(AtomicU64::new(0));
+    let most = Arc::new(AtomicU64::new(0));
+    let (now, peak) = (Arc::clone(&in_flight), Arc::clone(&most));
+    let list: Arc<Vec<SessionInfo>> = Arc::new(
+        (0..2_000_u128)
+            .map(|n| session(n, 5_000 - n as i64, SessionStatus::Processed))
+            .collect(),
+    );
+    let api = serve(axum::Router::new().fallback(
+        move |Query(query): Query<HashMap<String, String>>| {
+            let (now, peak, list) = (Arc::clone(&now), Arc::clone(&peak), Arc::clone(&list));
+            async move {
+                let current = now.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(current, Ordering::SeqCst);
+                // Long enough that the fetches ahead overlap.
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                now.fetch_sub(1, Ordering::SeqCst);
+                let (offset, limit) = window(&query);
+                let page: Vec<SessionInfo> =
+                    list.iter().skip(offset).take(limit).cloned().collect();
+                let has_more = offset.saturating_add(page.len()) < list.len();
+                json(page_json(&page, list.len(), has_more))
+            }
+        },
+    ))
+    .await;
+    let client = builder_for(&api)
+        .max_response_bytes(64 * 1024 * 1024)
+        .build()
+        .expect("a valid configuration");
+    let items: Vec<SessionInfo> = client
+        .user(USER)
+        .sessions()
+        .concurrency(16)
+        .items()
+        .try_collect()
+        .await
+        .expect("the walk succeeds");
+    assert_eq!(items.len(), 2_000);
+    assert_eq!(
+        recallr_ext::MAX_IN_FLIGHT_BYTES / (64 * 1024 * 1024),
+        4,
+        "the documented bound"
+    );
+    let peak = most.load(Ordering::SeqCst);
+    assert!((1..=4).contains(&peak), "{peak} requests in flight at once");
+}
+
+/// A server that lets one new session through every 60 requests (below
+/// the limit of fetches in a row that add nothing) is stopped by the
+/// walk's request budget, long before the 1,200 requests its 20 sessions
+/// would take (issue 18, item 15).
+#[tokio::test]
+async fn a_walk_that_trickles_stops_at_its_request_budget() {
+    let requests = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&requests);
+    let api = serve(axum::Router::new().fallback(move || {
+        let counter = Arc::clone(&counter);
+        async move {
+            let seen = counter.fetch_add(1, Ordering::SeqCst);
+            let count = (1 + seen / 60).min(20);
+            // The offset is ignored: always the first `count` sessions.
+            let page: Vec<SessionInfo> = (0..u128::from(count))
+                .map(|n| session(n, 1_000 - n as i64, SessionStatus::Processed))
+                .collect();
+            json(page_json(&page, 1_000, true))
+        }
+    }))
+    .await;
+    let result = walk_all(&api, 100, 1).await;
+    match result {
+        Err(error @ Error::WalkAborted { .. }) => {
+            let text = error.to_string();
+            assert!(text.contains("request budget"), "{text}");
+        }
+        other => panic!(
+            "expected WalkAborted, got {:?}",
+            other.map(|items| items.len())
+        ),
+    }
+    let sent = requests.load(Ordering::SeqCst);
+    // Ten times the one page 20 sessions need, plus the allowance of 128.
+    assert!(sent <= 10 + 128 + 1, "{sent} requests");
+}
+
+/// A run of equal timestamps longer than the walk keeps ids for fails the
+/// walk instead of growing the tied-id set without bound (issue 18,
+/// item 15).
+#[tokio::test]
+async fn a_run_of_ties_longer_than_the_tied_id_bound_fails_the_walk() {
+    let run = recallr_ext::MAX_TIED_IDS + 100;
+    let api = serve_window(move |offset, limit| {
+        let end = offset.saturating_add(limit).min(run);
+        let page = (offset..end)
+            .map(|n| session(n as u128, 7, SessionStatus::Processed))
+            .collect();
+        (page, run)
+    })
+    .await;
+    match walk_all(&api, 100, 1).await {
+        Err(error @ Error::WalkAborted { .. }) => {
+            let text = error.to_string();
+            assert!(text.contains("share created_at"), "{text}");
+        }
+        other => panic!(
+            "expected WalkAborted, got {:?}",
+            other.map(|items| items.len())
+        ),
+    }
+}

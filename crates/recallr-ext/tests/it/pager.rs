@@ -343,6 +343,43 @@ async fn deletes_behind_the_reader_skip_nothing() {
     }
 }
 
+/// One large delete behind the reader, then no change: stepping back, the
+/// walk meets pages wholly before the last session yielded while the total
+/// stays the same. That is the search, not a server out of order.
+#[tokio::test]
+async fn stepping_back_over_pages_wholly_before_the_reader_is_not_a_violation() {
+    // Pages of three advance one session a request: the deletes stop
+    // short of the last session yielded.
+    for (at_request, deleted) in [(12, 9), (20, 12), (30, 20), (40, 25), (60, 50)] {
+        for concurrency in [1, 4] {
+            let removed = Removed::default();
+            let log = removed.clone();
+            let (sessions, stats, originals) = walk_while(
+                move |index, store| {
+                    if index != at_request {
+                        return;
+                    }
+                    for session in store
+                        .sessions(USER)
+                        .unwrap_or_default()
+                        .iter()
+                        .take(deleted)
+                    {
+                        if store.delete(USER, session.session_id) {
+                            log.add(session.session_id);
+                        }
+                    }
+                },
+                3,
+                concurrency,
+            )
+            .await;
+            assert_exactly_once(&sessions, &removed.survivors(&originals));
+            assert!(stats.overlap_refetches > 0, "{stats:?}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn deletes_ahead_of_the_reader_only_drop_the_deleted() {
     let removed = Removed::default();

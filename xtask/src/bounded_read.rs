@@ -26,13 +26,29 @@ pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, XtaskError> {
         path: path.to_path_buf(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(read_error)?;
-    let metadata = file.metadata().map_err(read_error)?;
-    if !metadata.is_file() {
-        return Err(read_error(std::io::Error::new(
+    // Checked before opening: opening a FIFO would wait for a writer.
+    let not_regular = || {
+        read_error(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
             "not a regular file",
-        )));
+        ))
+    };
+    if !std::fs::metadata(path).map_err(read_error)?.is_file() {
+        return Err(not_regular());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        // Should the path turn into a FIFO after the check, opening it still
+        // does not wait (and the check below refuses it).
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(read_error)?;
+    let metadata = file.metadata().map_err(read_error)?;
+    if !metadata.is_file() {
+        return Err(not_regular());
     }
     let mut bytes = Vec::new();
     // One byte past the limit tells "exactly at the limit" from "over it".

@@ -48,3 +48,49 @@ pub fn read_if_exists(path: &Path) -> Result<Option<String>, XtaskError> {
         }),
     }
 }
+
+/// `text` safe to print on a terminal: control characters (newlines, escape
+/// sequences, bidirectional overrides) are shown as Rust escapes, so text
+/// from a document can neither move the cursor nor start a line of its own.
+pub fn terminal_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || is_invisible_format(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `text` safe inside one line of Markdown (a changelog or pull request
+/// entry): [`terminal_text`], and no raw HTML (`<` is `&lt;`), so a comment
+/// or tag from a document cannot hide or fake what follows.
+pub fn markdown_text(text: &str) -> String {
+    terminal_text(text).replace('<', "&lt;")
+}
+
+/// Characters that change how text reads without showing themselves:
+/// bidirectional controls, zero-width ones.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}'
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn document_text_cannot_start_lines_or_hide_things() {
+        assert_eq!(
+            terminal_text("a`\n## 9.9.9\n\u{1b}[2Jb\u{202E}c"),
+            "a`\\n## 9.9.9\\n\\u{1b}[2Jb\\u{202e}c"
+        );
+        assert_eq!(markdown_text("x\n<!-- y"), "x\\n&lt;!-- y");
+        assert_eq!(terminal_text("Ünïcode `ok`"), "Ünïcode `ok`");
+    }
+}

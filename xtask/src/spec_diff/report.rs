@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use super::{Change, Class, Reach};
+use crate::output::terminal_text;
 
 fn by_severity(changes: &[Change]) -> Vec<&Change> {
     let mut sorted: Vec<&Change> = changes.iter().collect();
@@ -37,14 +38,14 @@ pub fn text(changes: &[Change]) -> String {
             "{:class_width$}  {:rule_width$}  {}\n{:indent$}{}\n",
             change.class().as_str(),
             change.rule.id(),
-            change.pointer,
+            terminal_text(&change.pointer),
             "",
-            change.message,
+            terminal_text(&change.message),
         ));
         if let Some(reach) = &change.reach {
             out.push_str(&format!("{:indent$}{}\n", "", reached(reach)));
             for place in &reach.places {
-                out.push_str(&format!("{:indent$}  {place}\n", ""));
+                out.push_str(&format!("{:indent$}  {}\n", "", terminal_text(place)));
             }
         }
     }

@@ -10,6 +10,9 @@ use crate::error::XtaskError;
 /// a real OpenAPI document is a few hundred kilobytes.
 const MAX_BYTES: usize = 32 * 1024 * 1024;
 
+/// How many same-origin redirects a download follows.
+const MAX_REDIRECTS: usize = 5;
+
 /// Where the upstream document comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -38,6 +41,33 @@ impl Source {
     }
 }
 
+impl Source {
+    /// What the provenance record keeps as the source: the path or URL, but
+    /// never a URL whose credentials were redacted (it could not be fetched
+    /// again): then a note, which is not a URL, so the sync workflow reads
+    /// the URL from its `RECALLR_OPENAPI_URL` variable instead.
+    pub fn recordable(&self) -> String {
+        match self {
+            Source::Url(url) if has_credentials(url) => format!(
+                "not recorded: a URL with credentials ({}); the sync reads it from RECALLR_OPENAPI_URL",
+                redact_url(url)
+            ),
+            source => source.to_string(),
+        }
+    }
+}
+
+/// Whether [`redact_url`] removes anything but a fragment from `url`.
+fn has_credentials(url: &str) -> bool {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) => {
+            parsed.set_fragment(None);
+            parsed.as_str() != redact_url(url)
+        }
+        Err(_) => true,
+    }
+}
+
 /// Shown with any credentials removed (see [`redact_url`]): this text goes
 /// into the report, errors and the provenance file.
 impl fmt::Display for Source {
@@ -51,7 +81,8 @@ impl fmt::Display for Source {
 
 /// Query parameters whose values are secrets when their names contain one
 /// of these (case-insensitive).
-const SECRET_QUERY_NAMES: [&str; 9] = [
+const SECRET_QUERY_NAMES: [&str; 10] = [
+    "jwt",
     "token",
     "key",
     "secret",
@@ -105,10 +136,8 @@ pub struct Fetched {
 pub fn fetch(source: &Source, timeout: Duration) -> Result<Fetched, XtaskError> {
     let fetched_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let bytes = match source {
-        Source::File(path) => std::fs::read(path).map_err(|source| XtaskError::Read {
-            path: path.clone(),
-            source,
-        })?,
+        // Bounded, and only a regular file: `/dev/zero` or a FIFO is refused.
+        Source::File(path) => crate::bounded_read::read(path, MAX_BYTES as u64)?,
         Source::Url(url) => download(url, timeout).map_err(|message| XtaskError::Fetch {
             url: redact_url(url),
             message,
@@ -124,8 +153,25 @@ fn download(url: &str, timeout: Duration) -> Result<Vec<u8>, String> {
         .build()
         .map_err(|err| format!("cannot start the HTTP runtime: {err}"))?;
     runtime.block_on(async {
+        let origin = parsed.origin();
         let mut builder = reqwest::Client::builder()
             .timeout(timeout)
+            // No `Referer`: the URL may carry a credential.
+            .referer(false)
+            // Same-origin redirects only: never to another host, and never
+            // from https down to http.
+            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                if attempt.previous().len() >= MAX_REDIRECTS {
+                    attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+                } else if attempt.url().origin() == origin {
+                    attempt.follow()
+                } else {
+                    let to = redact_url(attempt.url().as_str());
+                    attempt.error(format!(
+                        "a redirect to another origin ({to}) is refused: give the document's own URL"
+                    ))
+                }
+            }))
             .user_agent(concat!("recallr-rs-xtask/", env!("CARGO_PKG_VERSION")));
         if is_loopback(&parsed) {
             // A proxy from the environment must not capture local servers.

@@ -200,7 +200,7 @@ pub fn plan(options: &Options, workspace: &Workspace) -> Result<Plan, XtaskError
         && previous_generated.as_deref() == Some(derived.generated.as_str());
 
     let provenance_text = Provenance {
-        source: label.clone(),
+        source: source.recordable(),
         fetched_at: fetched.fetched_at,
         sha256: provenance::sha256_hex(&fetched.bytes),
         upstream_openapi: version,

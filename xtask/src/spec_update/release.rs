@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use crate::bounded_read;
 use crate::error::XtaskError;
+use crate::output;
 use crate::paths::Workspace;
 use crate::spec_diff::{Change, Class};
 
@@ -289,9 +290,10 @@ pub fn changelog_entry(
         } else {
             ""
         };
-        sections[section]
-            .1
-            .push(format!("- {mark}{} (`{id}`)\n", change.message));
+        sections[section].1.push(format!(
+            "- {mark}{} (`{id}`)\n",
+            output::markdown_text(&change.message)
+        ));
     }
     if changes.is_empty() {
         sections[1].1.push(

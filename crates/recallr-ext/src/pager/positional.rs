@@ -150,9 +150,11 @@ impl<L: PagedList> Walker<L> {
             // A page that reaches the server's own total ends the walk,
             // whatever `has_more` says: a server repeating pages past the end
             // would otherwise be followed for ever.
-            let within_total = |next: u64| page.total.is_none_or(|total| next < total);
+            let before_total = page
+                .total
+                .is_none_or(|total| offset.saturating_add(received) < total);
             match next_start {
-                Some(next) if received > 0 && page.has_more && within_total(next) => {
+                Some(next) if received > 0 && page.has_more && before_total => {
                     self.next_offset = next;
                     if !self.done {
                         let stride = limit.saturating_sub(self.overlap());
@@ -174,8 +176,8 @@ impl<L: PagedList> Walker<L> {
         }
     }
 
-    /// Unordered: at least how many items the walk may have missed, judged
-    /// from where the previous page's last item is in this page.
+    /// Unordered: how many items the walk may have missed, judged from
+    /// where the previous page's last item is in this page.
     fn anchor_losses(&self, items: &[L::Item], shrink: u64) -> u64 {
         let Some(anchor) = &self.anchor else {
             return 0;

@@ -147,7 +147,10 @@ pub fn resolve(document: &Value, requested: &[String]) -> Result<Vec<OperationKe
 
 /// The operations one `--keep` entry names: `all`, `METHOD /path` (by
 /// method and path template), or an operationId.
-fn matching<'a>(available: &'a [(OperationKey, Option<String>)], entry: &str) -> Vec<&'a OperationKey> {
+fn matching<'a>(
+    available: &'a [(OperationKey, Option<String>)],
+    entry: &str,
+) -> Vec<&'a OperationKey> {
     if entry == "all" {
         available.iter().map(|(key, _)| key).collect()
     } else if let Some(wanted) = OperationKey::parse(entry) {
@@ -214,8 +217,14 @@ mod tests {
         grown["paths"]["/new"] = json!({"post": {}});
         let rule = vec!["all".to_string(), "!create_session_api_post".to_string()];
         let kept = resolve(&grown, &rule).expect("resolves");
-        assert!(kept.iter().any(|key| key.to_string() == "POST /new"), "{kept:?}");
-        assert!(keys(&["!all"]).is_err(), "a rule that keeps nothing is refused");
+        assert!(
+            kept.iter().any(|key| key.to_string() == "POST /new"),
+            "{kept:?}"
+        );
+        assert!(
+            keys(&["!all"]).is_err(),
+            "a rule that keeps nothing is refused"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::client_state;
 use crate::error::XtaskError;
+use crate::event_stream;
 use crate::facts;
 use crate::forward_compat;
 use crate::open_enum::{self, OpenEnum};
@@ -80,12 +81,15 @@ pub fn write_workspace(workspace: &Workspace) -> Result<(Recovery, Written), Xta
     let spec_same = read_if_exists(&spec_path)?.as_deref() == Some(derived.spec.text.as_str());
     let generated_same =
         read_if_exists(&generated_path)?.as_deref() == Some(derived.generated.as_str());
-    if spec_same && generated_same {
+    let ext_same = read_if_exists(&workspace.ext_operations())?.as_deref()
+        == Some(derived.ext_operations.as_str());
+    if spec_same && generated_same && ext_same {
         return Ok((recovery, Written::Unchanged));
     }
     let mut files = FileSet::new(&workspace.openapi_dir());
     files.add(&spec_path, derived.spec.text);
     files.add(&generated_path, derived.generated);
+    files.add(&workspace.ext_operations(), derived.ext_operations);
     files.commit()?;
     Ok((recovery, Written::Updated))
 }
@@ -98,6 +102,7 @@ pub fn check_workspace(workspace: &Workspace) -> Result<Freshness, XtaskError> {
     for (path, fresh) in [
         (workspace.spec(), &derived.spec.text),
         (workspace.generated(), &derived.generated),
+        (workspace.ext_operations(), &derived.ext_operations),
     ] {
         let committed = read_if_exists(&path)?.unwrap_or_default();
         if &committed != fresh {
@@ -184,6 +189,7 @@ pub fn render(spec: &Spec) -> Result<String, XtaskError> {
     add_to_types_module(&mut file, parsed.items).map_err(generator_error)?;
     forward_compat::apply(&mut file).map_err(generator_error)?;
     timestamps::apply(&mut file).map_err(generator_error)?;
+    event_stream::apply(&mut file, &spec.document).map_err(generator_error)?;
     // The client's shared state and the body-capping hook replace
     // progenitor's empty hooks impl.
     let before = file.items.len();

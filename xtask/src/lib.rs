@@ -13,6 +13,8 @@ pub mod client_state;
 pub mod codegen;
 pub mod component_names;
 pub mod error;
+pub mod event_stream;
+pub mod ext_surface;
 pub mod facts;
 pub mod forward_compat;
 pub mod json_pointer;

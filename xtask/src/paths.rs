@@ -18,6 +18,9 @@ pub const SPEC: &str = "openapi/recallr.json";
 /// The generated source file, relative to the workspace root.
 pub const GENERATED: &str = "crates/recallr-api/src/lib.rs";
 
+/// `recallr-ext`'s generated surface (`ext_surface`), relative to the root.
+pub const EXT_OPERATIONS: &str = "crates/recallr-ext/src/generated/operations.rs";
+
 /// The workspace root: the parent of the `xtask` crate.
 pub fn workspace_root() -> PathBuf {
     let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -82,6 +85,11 @@ impl Workspace {
         self.root.join(GENERATED)
     }
 
+    /// `crates/recallr-ext/src/generated/operations.rs`.
+    pub fn ext_operations(&self) -> PathBuf {
+        self.root.join(EXT_OPERATIONS)
+    }
+
     /// `openapi/`, where a multi-file write keeps its journal.
     pub fn openapi_dir(&self) -> PathBuf {
         self.root.join("openapi")
@@ -94,6 +102,7 @@ impl Workspace {
             self.provenance(),
             self.spec(),
             self.generated(),
+            self.ext_operations(),
         ]
     }
 }

@@ -27,6 +27,8 @@ pub struct Derived {
     pub spec: Spec,
     /// The generated client's text.
     pub generated: String,
+    /// `recallr-ext`'s generated surface (`ext_surface`).
+    pub ext_operations: String,
 }
 
 /// Derives the spec and the client from the workspace's committed layers.
@@ -55,7 +57,16 @@ pub fn derive_from(
         text,
     };
     let generated = codegen::render(&spec)?;
-    Ok(Derived { spec, generated })
+    let ext_operations =
+        crate::ext_surface::render(&spec, &generated).map_err(|message| XtaskError::Generator {
+            path: spec.path.clone(),
+            message,
+        })?;
+    Ok(Derived {
+        spec,
+        generated,
+        ext_operations,
+    })
 }
 
 /// `downgrade(apply(overlay, trim(upstream)))`, as text in the workspace's

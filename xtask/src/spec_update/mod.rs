@@ -70,6 +70,8 @@ pub struct Plan {
     pub previous_spec: Spec,
     /// The generated client's text, as `cargo xtask codegen` writes it.
     pub generated_text: String,
+    /// `recallr-ext`'s generated surface derived from it.
+    pub ext_operations_text: String,
     /// The generated client before the update, if there was one.
     pub previous_generated: Option<String>,
 }
@@ -131,7 +133,9 @@ pub fn plan(options: &Options, workspace: &Workspace) -> Result<Plan, XtaskError
     let unchanged = previous_upstream.as_ref() == Some(&upstream)
         && previous_provenance.as_ref().map(|previous| &previous.keep) == Some(&requested)
         && previous_spec.text == derived.spec.text
-        && previous_generated.as_deref() == Some(derived.generated.as_str());
+        && previous_generated.as_deref() == Some(derived.generated.as_str())
+        && crate::codegen::read_if_exists(&workspace.ext_operations())?.as_deref()
+            == Some(derived.ext_operations.as_str());
 
     let provenance_text = Provenance {
         source: label.clone(),
@@ -161,6 +165,7 @@ pub fn plan(options: &Options, workspace: &Workspace) -> Result<Plan, XtaskError
         spec: derived.spec,
         previous_spec,
         generated_text: derived.generated,
+        ext_operations_text: derived.ext_operations,
         previous_generated,
     })
 }
@@ -184,6 +189,7 @@ pub fn apply(
         (workspace.provenance(), &plan.provenance_text),
         (workspace.spec(), &plan.spec.text),
         (workspace.generated(), &plan.generated_text),
+        (workspace.ext_operations(), &plan.ext_operations_text),
     ]
     .into_iter()
     .chain(extra.iter().map(|(path, text)| (path.clone(), text)))

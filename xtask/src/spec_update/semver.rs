@@ -344,6 +344,7 @@ fn updated_copy(plan: &Plan, workspace: &Workspace) -> Result<tempfile::TempDir,
         (new.provenance(), &plan.provenance_text),
         (new.spec(), &plan.spec.text),
         (new.generated(), &plan.generated_text),
+        (new.ext_operations(), &plan.ext_operations_text),
     ] {
         std::fs::write(&path, text).map_err(|source| XtaskError::Write { path, source })?;
     }

@@ -56,6 +56,24 @@ pub enum Error {
         /// The request id header, if any.
         request_id: Option<String>,
     },
+    /// 400: the server refused the request as it stands (say, unknown
+    /// memory categories, or a session that cannot be processed now).
+    #[error("bad request (400): {detail}{}", request_id_suffix(.request_id))]
+    BadRequest {
+        /// The server's `detail` (a JSON object's text when it sent one).
+        detail: String,
+        /// The request id header, if any.
+        request_id: Option<String>,
+    },
+    /// 409: the request conflicts with the current state (say, a user id
+    /// that is already taken).
+    #[error("conflict (409): {detail}{}", request_id_suffix(.request_id))]
+    Conflict {
+        /// The server's `detail`.
+        detail: String,
+        /// The request id header, if any.
+        request_id: Option<String>,
+    },
     /// 422: the server rejected the request's parameters.
     #[error("the server rejected the request (422): {}{}", join_issues(.issues), request_id_suffix(.request_id))]
     Validation {
@@ -88,8 +106,7 @@ pub enum Error {
         /// The request id header, if any.
         request_id: Option<String>,
     },
-    /// Another status the API does not document for this call (say 400,
-    /// 403 or 408), or a 404 that is not the API's "not found" (a
+    /// Another status the API does not document (say 403 or 408), or a 404 that is not the API's "not found" (a
     /// wrong base URL, or a proxy's page).
     #[error("unexpected response ({status}): {detail}{}", request_id_suffix(.request_id))]
     UnexpectedStatus {
@@ -203,6 +220,8 @@ impl Error {
             Error::Decode { truncated, .. } => *truncated,
             Error::Unauthorized { .. }
             | Error::NotFound { .. }
+            | Error::BadRequest { .. }
+            | Error::Conflict { .. }
             | Error::Validation { .. }
             | Error::Redirect { .. }
             | Error::InvalidRequest { .. }
@@ -231,6 +250,8 @@ impl Error {
         match self {
             Error::Unauthorized { .. } => Some(StatusCode::UNAUTHORIZED),
             Error::NotFound { .. } => Some(StatusCode::NOT_FOUND),
+            Error::BadRequest { .. } => Some(StatusCode::BAD_REQUEST),
+            Error::Conflict { .. } => Some(StatusCode::CONFLICT),
             Error::Validation { .. } => Some(StatusCode::UNPROCESSABLE_ENTITY),
             Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
             Error::Server { status, .. }
@@ -247,6 +268,8 @@ impl Error {
         match self {
             Error::Unauthorized { request_id, .. }
             | Error::NotFound { request_id, .. }
+            | Error::BadRequest { request_id, .. }
+            | Error::Conflict { request_id, .. }
             | Error::Validation { request_id, .. }
             | Error::RateLimited { request_id, .. }
             | Error::Server { request_id, .. }

@@ -171,6 +171,14 @@ fn from_status(
                 request_id,
             },
         },
+        StatusCode::BAD_REQUEST => Error::BadRequest {
+            detail: detail.into_text(),
+            request_id,
+        },
+        StatusCode::CONFLICT => Error::Conflict {
+            detail: detail.into_text(),
+            request_id,
+        },
         StatusCode::UNPROCESSABLE_ENTITY => Error::Validation {
             issues: detail.into_issues(),
             request_id,

@@ -22,6 +22,20 @@ fn committed_client_matches_the_committed_spec() {
     }
 }
 
+/// recallr-ext's generated surface (and the spec and client with it) must
+/// equal a fresh derivation from the layers.
+#[test]
+fn committed_ext_surface_matches_the_layers() {
+    match xtask::codegen::check_workspace(&paths::Workspace::current()) {
+        Ok(Freshness::Fresh) => {}
+        Ok(Freshness::Stale { diff }) => panic!(
+            "{} is stale relative to openapi/:\n{diff}\nrun `cargo xtask codegen` to update",
+            paths::EXT_OPERATIONS
+        ),
+        Err(err) => panic!("cannot check the generated surface: {err}"),
+    }
+}
+
 /// Copies the committed spec into `dir`, lets `edit` change it, and returns
 /// the edited copy's path.
 fn edited_spec(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) -> PathBuf {

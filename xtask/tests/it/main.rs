@@ -2,6 +2,7 @@
 //! dependency tree instead of one per file).
 
 mod codegen_cli;
+mod ext_surface;
 mod semver;
 mod spec_diff_cli;
 mod spec_diff_fixture;

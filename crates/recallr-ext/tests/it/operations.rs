@@ -454,3 +454,56 @@ async fn without_stream_the_context_is_one_json_answer() {
         .expect("JSON");
     assert_eq!(context.context.as_deref(), Some("c"));
 }
+
+#[tokio::test]
+async fn documented_400_409_and_422_answers_are_typed_errors() {
+    let base = serve(axum::Router::new().fallback(|uri: Uri| async move {
+        if uri.path().ends_with("/memories") {
+            json(
+                StatusCode::BAD_REQUEST,
+                r#"{"detail":{"message":"Invalid categories","invalid_categories":["nope"]}}"#,
+            )
+        } else if uri.path() == "/api/v1/users" {
+            json(StatusCode::CONFLICT, r#"{"detail":"User u1 already exists"}"#)
+        } else {
+            json(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                r#"{"detail":[{"loc":["body","role"],"msg":"Input should be 'user' or 'assistant'","type":"enum"}]}"#,
+            )
+        }
+    }))
+    .await;
+    let client = hostile_client(&base, 2);
+    let error = client
+        .user("u1")
+        .memories()
+        .categories(["nope".to_string()])
+        .send()
+        .await
+        .expect_err("400");
+    assert!(
+        matches!(&error, Error::BadRequest { detail, .. } if detail.contains("invalid_categories")),
+        "{error:?}"
+    );
+    let error = client
+        .create_user(recallr_ext::types::CreateUserRequest::new("u1".into()))
+        .send()
+        .await
+        .expect_err("409");
+    assert!(
+        matches!(&error, Error::Conflict { detail, .. } if detail.contains("already exists")),
+        "{error:?}"
+    );
+    let error = client
+        .user("u1")
+        .session(SESSION)
+        .add_message(AddMessageRequest::new("hi".into(), "robot".into()))
+        .send()
+        .await
+        .expect_err("422");
+    let Error::Validation { issues, .. } = &error else {
+        panic!("expected Validation, got {error:?}");
+    };
+    assert_eq!(issues[0].loc, ["body", "role"]);
+    assert!(!error.is_retryable());
+}

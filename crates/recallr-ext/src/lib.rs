@@ -5,10 +5,25 @@
 //!
 //! - **Configuration** with [`Recallr::builder`] or [`Recallr::from_env`];
 //!   the API key is sent as a sensitive header and never printed.
+//! - **The whole API**, shaped after its paths and generated from the spec
+//!   (so an operation the vendor adds arrives with no hand-written code):
+//!   a `{id}` in a path is a handle ([`Recallr::user`],
+//!   [`UserHandle::session`], [`UserHandle::memory`],
+//!   [`UserHandle::merge_conflict`]), an operation is a method returning a
+//!   request object with builder methods for optional parameters and
+//!   `send()`. Integer arguments are checked against the spec's bounds
+//!   before anything is sent.
 //! - **Typed errors**: one [`Error`] enum that keeps the HTTP status, the
-//!   server's `detail` and the request id, with [`Error::is_retryable`].
+//!   server's `detail` and the request id, with [`Error::is_retryable`]; a
+//!   404 names the resource and id not found ([`Error::NotFound`]).
 //! - **Retries** with exponential backoff and jitter that honour
-//!   `Retry-After` ([`RetryPolicy`]).
+//!   `Retry-After` ([`RetryPolicy`]) and idempotency ([`RetryRule`]):
+//!   `GET`, `PUT` and `DELETE` are retried; a `POST` only when it provably
+//!   never reached the server (no connection, or a 429), never after a 5xx
+//!   or a timeout.
+//! - **Streaming**: `context().send_stream()` yields the server-sent
+//!   [`ContextResponse`](types::ContextResponse) events as an
+//!   [`EventStream`], bounded by the body cap and the operation timeout.
 //! - **Pagination** that stays correct while the list changes:
 //!   [`ListSessions::items`] yields every session exactly once even as
 //!   sessions are created, deleted or change status during the walk, with
@@ -21,7 +36,30 @@
 //!   generated types are `#[non_exhaustive]` (see below).
 //!
 //! Every request is built and sent by the generated client; this crate only
-//! configures it, checks arguments, retries and pages.
+//! configures it, checks arguments, retries and pages, all operations
+//! through one call path.
+//!
+//! ```no_run
+//! use recallr_ext::Recallr;
+//! use recallr_ext::types::AddMessageRequest;
+//!
+//! # async fn run(session_id: uuid::Uuid) -> Result<(), recallr_ext::Error> {
+//! let client = Recallr::from_env()?;
+//! let session = client.user("user-42").session(session_id);
+//! session
+//!     .add_message(AddMessageRequest::new("Hello!".into(), "user".into()))
+//!     .send()
+//!     .await?;
+//! match session.context().send().await {
+//!     Ok(context) => println!("{}", context.context.unwrap_or_default()),
+//!     Err(recallr_ext::Error::NotFound { resource, id, .. }) => {
+//!         eprintln!("no {resource} {id}");
+//!     }
+//!     Err(other) => return Err(other),
+//! }
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! ```no_run
 //! use futures::TryStreamExt;

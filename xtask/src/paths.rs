@@ -21,6 +21,14 @@ pub const SPEC: &str = "openapi/recallr.json";
 /// The generated source file, relative to the workspace root.
 pub const GENERATED: &str = "crates/recallr-api/src/lib.rs";
 
+/// `recallr-ext`'s generated surface, relative to the workspace root.
+pub const EXT_OPERATIONS: &str = "crates/recallr-ext/src/generated/operations.rs";
+
+/// The files generated for the hand-written crates from the spec and the
+/// client (see `codegen::render_surfaces`), relative to the workspace root:
+/// written, checked and recovered with the client.
+pub const SURFACES: &[&str] = &[EXT_OPERATIONS];
+
 /// The most bytes of a `Cargo.toml` read while looking for the workspace.
 const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;
 
@@ -128,13 +136,20 @@ impl Workspace {
         self.root.join("openapi")
     }
 
+    /// `crates/recallr-ext/src/generated/operations.rs`.
+    pub fn ext_operations(&self) -> PathBuf {
+        self.root.join(EXT_OPERATIONS)
+    }
+
     /// Every file a derivation writes or may write, for recovery.
     pub fn written_files(&self) -> Vec<PathBuf> {
-        vec![
+        let mut files = vec![
             self.upstream(),
             self.provenance(),
             self.spec(),
             self.generated(),
-        ]
+        ];
+        files.extend(SURFACES.iter().map(|surface| self.root.join(surface)));
+        files
     }
 }

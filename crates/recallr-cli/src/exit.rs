@@ -55,7 +55,7 @@ impl From<Error> for Failure {
         let code = match &error {
             Error::InvalidRequest { .. } | Error::Config { .. } => USAGE,
             Error::Unauthorized { .. } => UNAUTHORIZED,
-            Error::UserNotFound { .. } => USER_NOT_FOUND,
+            Error::NotFound { .. } => USER_NOT_FOUND,
             Error::Validation { .. } => REJECTED,
             Error::RateLimited { .. } => RATE_LIMITED,
             // What a retry could have fixed: server and network failures.

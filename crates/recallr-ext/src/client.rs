@@ -10,7 +10,6 @@ use uuid::Uuid;
 use crate::error::Error;
 use crate::redact::Redactor;
 use crate::retry::RetryPolicy;
-use crate::sessions::ListSessions;
 
 const DEFAULT_BASE_URL: &str = "https://api.recallrai.com";
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -84,16 +83,6 @@ impl Recallr {
         RecallrBuilder::from_env()?.build()
     }
 
-    /// The operations on one user's data. The id is sent percent-encoded as
-    /// one path segment, so `/`, `?` and `#` are safe; `.` and `..` are
-    /// refused when a request is made, since URLs resolve them as steps.
-    pub fn user(&self, custom_user_id: impl Into<String>) -> UserHandle {
-        UserHandle {
-            client: self.clone(),
-            id: custom_user_id.into(),
-        }
-    }
-
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
@@ -118,29 +107,6 @@ impl Recallr {
 
     pub(crate) fn operation_timeout(&self) -> Option<Duration> {
         self.inner.operation_timeout
-    }
-}
-
-/// A handle on one user's data, from [`Recallr::user`]: it holds the
-/// client and the user's id, not the user, and sends nothing until a
-/// request made from it is sent.
-#[derive(Debug, Clone)]
-pub struct UserHandle {
-    client: Recallr,
-    id: String,
-}
-
-impl UserHandle {
-    /// Lists this user's sessions: one page with
-    /// [`send`](ListSessions::send), or all of them with
-    /// [`items`](ListSessions::items) / [`pages`](ListSessions::pages).
-    pub fn sessions(&self) -> ListSessions {
-        ListSessions::new(self.client.clone(), self.id.clone())
-    }
-
-    /// The user's id.
-    pub fn id(&self) -> &str {
-        &self.id
     }
 }
 

@@ -39,9 +39,36 @@ pub enum Error {
         /// The request id header, if any.
         request_id: Option<String>,
     },
-    /// 404: the user does not exist.
-    #[error("user not found (404): {detail}{}", request_id_suffix(.request_id))]
-    UserNotFound {
+    /// 404 from the API: the resource the call names does not exist (a
+    /// user, session, memory or merge conflict). A 404 that is not the
+    /// API's (a wrong base URL, a proxy's page) is
+    /// [`UnexpectedStatus`](Self::UnexpectedStatus) instead.
+    #[error("{resource} {id:?} not found (404): {detail}{}", request_id_suffix(.request_id))]
+    NotFound {
+        /// The kind of resource, from the operation's path: `user`,
+        /// `session`, `memory`, `merge conflict`. The innermost one the
+        /// path names, unless the server's `detail` names an outer one.
+        resource: &'static str,
+        /// Its id, as sent (cut to a bounded length).
+        id: String,
+        /// The server's `detail`.
+        detail: String,
+        /// The request id header, if any.
+        request_id: Option<String>,
+    },
+    /// 400: the server refused the request as it stands (say, unknown
+    /// memory categories, or a session that cannot be processed now).
+    #[error("bad request (400): {detail}{}", request_id_suffix(.request_id))]
+    BadRequest {
+        /// The server's `detail` (a JSON object's text when it sent one).
+        detail: String,
+        /// The request id header, if any.
+        request_id: Option<String>,
+    },
+    /// 409: the request conflicts with the current state (say, a user id
+    /// that is already taken).
+    #[error("conflict (409): {detail}{}", request_id_suffix(.request_id))]
+    Conflict {
         /// The server's `detail`.
         detail: String,
         /// The request id header, if any.
@@ -79,8 +106,7 @@ pub enum Error {
         /// The request id header, if any.
         request_id: Option<String>,
     },
-    /// Another status the API does not document for this call (say 400,
-    /// 403 or 408), or a 404 that is not the API's "user not found" (a
+    /// Another status the API does not document (say 403 or 408), or a 404 that is not the API's "not found" (a
     /// wrong base URL, or a proxy's page).
     #[error("unexpected response ({status}): {detail}{}", request_id_suffix(.request_id))]
     UnexpectedStatus {
@@ -211,7 +237,9 @@ impl Error {
             Error::UnexpectedStatus { status, .. } => *status == StatusCode::REQUEST_TIMEOUT,
             Error::Decode { truncated, .. } => *truncated,
             Error::Unauthorized { .. }
-            | Error::UserNotFound { .. }
+            | Error::NotFound { .. }
+            | Error::BadRequest { .. }
+            | Error::Conflict { .. }
             | Error::Validation { .. }
             | Error::Redirect { .. }
             | Error::InvalidRequest { .. }
@@ -223,11 +251,27 @@ impl Error {
         }
     }
 
+    /// Whether the request provably never reached the application: the
+    /// connection could not be made, or the server refused it with a 429.
+    /// Only these are retried for an operation that is not idempotent.
+    pub fn did_not_reach_the_server(&self) -> bool {
+        match self {
+            Error::RateLimited { .. } => true,
+            Error::Connection {
+                source: Some(source),
+                ..
+            } => source.is_connect(),
+            _ => false,
+        }
+    }
+
     /// The HTTP status of the response behind this error, if there was one.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Unauthorized { .. } => Some(StatusCode::UNAUTHORIZED),
-            Error::UserNotFound { .. } => Some(StatusCode::NOT_FOUND),
+            Error::NotFound { .. } => Some(StatusCode::NOT_FOUND),
+            Error::BadRequest { .. } => Some(StatusCode::BAD_REQUEST),
+            Error::Conflict { .. } => Some(StatusCode::CONFLICT),
             Error::Validation { .. } => Some(StatusCode::UNPROCESSABLE_ENTITY),
             Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
             Error::Server { status, .. }
@@ -243,7 +287,9 @@ impl Error {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Unauthorized { request_id, .. }
-            | Error::UserNotFound { request_id, .. }
+            | Error::NotFound { request_id, .. }
+            | Error::BadRequest { request_id, .. }
+            | Error::Conflict { request_id, .. }
             | Error::Validation { request_id, .. }
             | Error::RateLimited { request_id, .. }
             | Error::Server { request_id, .. }

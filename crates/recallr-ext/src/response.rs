@@ -51,7 +51,13 @@ const NO_ROUTE_DETAIL: &str = "Not Found";
 
 /// Converts the generated client's error, reading an error body (bounded)
 /// to explain it. Every piece of server-sent text passes through `redactor`.
-pub(crate) async fn convert(error: GeneratedError, redactor: &Redactor) -> Error {
+/// `targets` are the resources the request's path names (kind and id, outer
+/// first), for a 404 to name the one not found.
+pub(crate) async fn convert(
+    error: GeneratedError,
+    redactor: &Redactor,
+    targets: &[(&'static str, &str)],
+) -> Error {
     match error {
         recallr_api::Error::UnexpectedResponse(response) => {
             let status = response.status();
@@ -63,7 +69,7 @@ pub(crate) async fn convert(error: GeneratedError, redactor: &Redactor) -> Error
                 };
             }
             match read_bounded(response).await {
-                Ok(body) => from_status(status, &headers, &body, redactor),
+                Ok(body) => from_status(status, &headers, &body, redactor, targets),
                 Err(error) => from_reqwest(error, redactor),
             }
         }
@@ -72,6 +78,7 @@ pub(crate) async fn convert(error: GeneratedError, redactor: &Redactor) -> Error
             &response.headers().clone(),
             b"",
             redactor,
+            targets,
         ),
         recallr_api::Error::CommunicationError(error)
         | recallr_api::Error::InvalidUpgrade(error) => from_reqwest(error, redactor),
@@ -116,7 +123,13 @@ pub(crate) async fn convert(error: GeneratedError, redactor: &Redactor) -> Error
     }
 }
 
-fn from_status(status: StatusCode, headers: &HeaderMap, body: &[u8], redactor: &Redactor) -> Error {
+fn from_status(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    redactor: &Redactor,
+    targets: &[(&'static str, &str)],
+) -> Error {
     let request_id = request_id(headers, redactor);
     let detail = detail_of_body(body, redactor);
     match status {
@@ -125,10 +138,22 @@ fn from_status(status: StatusCode, headers: &HeaderMap, body: &[u8], redactor: &
             request_id,
         },
         StatusCode::NOT_FOUND => match not_found_kind(body) {
-            NotFound::User => Error::UserNotFound {
-                detail: detail.into_text(),
-                request_id,
-            },
+            NotFound::Resource => {
+                let detail = detail.into_text();
+                match missing_resource(targets, &detail) {
+                    Some((resource, id)) => Error::NotFound {
+                        resource,
+                        id: clip(id, ID_LEN),
+                        detail,
+                        request_id,
+                    },
+                    None => Error::UnexpectedStatus {
+                        status,
+                        detail,
+                        request_id,
+                    },
+                }
+            }
             NotFound::NoRoute => Error::UnexpectedStatus {
                 status,
                 detail: format!(
@@ -145,6 +170,14 @@ fn from_status(status: StatusCode, headers: &HeaderMap, body: &[u8], redactor: &
                 ),
                 request_id,
             },
+        },
+        StatusCode::BAD_REQUEST => Error::BadRequest {
+            detail: detail.into_text(),
+            request_id,
+        },
+        StatusCode::CONFLICT => Error::Conflict {
+            detail: detail.into_text(),
+            request_id,
         },
         StatusCode::UNPROCESSABLE_ENTITY => Error::Validation {
             issues: detail.into_issues(),
@@ -169,10 +202,33 @@ fn from_status(status: StatusCode, headers: &HeaderMap, body: &[u8], redactor: &
     }
 }
 
+/// The longest id a [`Error::NotFound`] keeps, in characters.
+const ID_LEN: usize = 200;
+
+/// Which of the path's resources a 404 is about: the innermost one whose
+/// kind the server's `detail` names (by its last word: "user", "session",
+/// "memory", "conflict"), else the innermost one.
+fn missing_resource<'a>(
+    targets: &[(&'static str, &'a str)],
+    detail: &str,
+) -> Option<(&'static str, &'a str)> {
+    let detail = detail.to_lowercase();
+    targets
+        .iter()
+        .rev()
+        .find(|(kind, _)| {
+            kind.rsplit(' ')
+                .next()
+                .is_some_and(|word| detail.contains(word))
+        })
+        .or_else(|| targets.last())
+        .copied()
+}
+
 /// Who a 404 came from.
 enum NotFound {
     /// The API: a `detail` of its own.
-    User,
+    Resource,
     /// The framework: the path matched no route.
     NoRoute,
     /// Something else (a proxy's page, say).
@@ -187,7 +243,7 @@ fn not_found_kind(body: &[u8]) -> NotFound {
             {
                 NotFound::NoRoute
             }
-            Some(_) => NotFound::User,
+            Some(_) => NotFound::Resource,
             None => NotFound::NotTheApi,
         },
         _ => NotFound::NotTheApi,
@@ -356,6 +412,26 @@ mod tests {
         assert_eq!(retry_after(&headers(&earlier), now), Some(Duration::ZERO));
         assert_eq!(retry_after(&headers("soon"), now), None);
         assert_eq!(retry_after(&HeaderMap::new(), now), None);
+    }
+
+    #[test]
+    fn a_404_names_the_resource_its_detail_names_or_the_innermost() {
+        let targets = [("user", "u1"), ("session", "s1")];
+        assert_eq!(
+            missing_resource(&targets, "User u1 not found"),
+            Some(("user", "u1"))
+        );
+        assert_eq!(
+            missing_resource(&targets, "Session not found"),
+            Some(("session", "s1"))
+        );
+        assert_eq!(missing_resource(&targets, "gone"), Some(("session", "s1")));
+        let conflict = [("user", "u1"), ("merge conflict", "c1")];
+        assert_eq!(
+            missing_resource(&conflict, "Merge conflict not found"),
+            Some(("merge conflict", "c1"))
+        );
+        assert_eq!(missing_resource(&[], "User not found"), None);
     }
 
     #[test]

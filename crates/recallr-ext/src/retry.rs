@@ -8,8 +8,11 @@ use crate::error::Error;
 
 /// How failed requests are retried.
 ///
-/// List Sessions is a `GET`, so every retry is safe. Retried: connection
-/// errors, timeouts, truncated bodies, 408, 429 and 5xx. The wait is
+/// Which operations may be retried at all is the operation's
+/// [`RetryRule`](crate::RetryRule): `GET`, `PUT` and `DELETE` retry
+/// connection errors, timeouts, truncated bodies, 408, 429 and 5xx; a
+/// `POST` only a connection that could not be made or a 429 (it never
+/// reached the application), never a 5xx or a timeout. The wait is
 /// exponential with jitter (half fixed, half random), capped at
 /// `max_delay`; the `Retry-After` of a 429 or a 5xx (a 503, typically)
 /// replaces it, unless it asks for more than `max_retry_after`, in which

@@ -1,17 +1,16 @@
 //! Listing a user's sessions: the request builder and one-page fetches.
 
-use std::time::Instant;
-
+use recallr_api::ResponseValue;
 use recallr_api::types::{SessionInfo, SessionList, SessionStatus};
 use serde::Serialize;
-use tracing::Instrument;
 
+use crate::call::{MAX_PATH_PARAM_LEN, SpanFields, call, check_path_param};
 use crate::client::Recallr;
 use crate::error::Error;
+use crate::operation_info;
 use crate::pager::{
     Direction, Order, Page, PageStream, PagedList, Pagination, SessionItems, SessionPages, Walk,
 };
-use crate::response;
 
 /// The largest page the API serves: `limit`'s maximum in the spec.
 pub const MAX_PAGE_SIZE: u64 = recallr_api::facts::list_sessions::LIMIT_MAX;
@@ -29,7 +28,7 @@ pub const MAX_CONCURRENCY: usize = 16;
 /// The longest user id sent, in bytes. Percent-encoded in the path, a
 /// longer one makes a request line that servers refuse (and past 64 KiB one
 /// that cannot be built at all).
-pub const MAX_USER_ID_LEN: usize = 4096;
+pub const MAX_USER_ID_LEN: usize = MAX_PATH_PARAM_LEN;
 /// The longest metadata filter sent, in bytes of JSON, for the same reason.
 pub const MAX_METADATA_FILTER_LEN: usize = 8192;
 
@@ -194,22 +193,7 @@ impl ListSessions {
     }
 
     fn check(self, default_page_size: Option<u64>) -> Result<Query, Error> {
-        if self.user.is_empty() {
-            return Err(Error::invalid_request("the user id is empty"));
-        }
-        if self.user.len() > MAX_USER_ID_LEN {
-            // Not echoed: a line of 100 KB helps nobody.
-            return Err(Error::invalid_request(format!(
-                "the user id is {} bytes long; at most {MAX_USER_ID_LEN} can be sent",
-                self.user.len()
-            )));
-        }
-        if self.user == "." || self.user == ".." {
-            return Err(Error::invalid_request(format!(
-                "the user id {:?} cannot be sent: URLs resolve it as a path step",
-                self.user
-            )));
-        }
+        check_path_param("user id", &self.user)?;
         let page_size = match self.page_size.or(default_page_size) {
             Some(size) if !(MIN_PAGE_SIZE..=MAX_PAGE_SIZE).contains(&size) => {
                 return Err(Error::invalid_request(format!(
@@ -283,81 +267,9 @@ impl PagedList for Query {
 }
 
 impl Query {
-    /// One page at `offset`, retried as the client's policy says, within
-    /// the client's operation timeout if it has one.
+    /// One page at `offset`, through the generic call path (retries,
+    /// operation timeout, span, errors).
     pub(crate) async fn fetch(&self, offset: u64, limit: u64) -> Result<SessionList, Error> {
-        let Some(budget) = self.client.operation_timeout() else {
-            return self.fetch_with_retries(offset, limit, None).await;
-        };
-        let deadline = tokio::time::Instant::now() + budget;
-        match tokio::time::timeout_at(
-            deadline,
-            self.fetch_with_retries(offset, limit, Some(deadline)),
-        )
-        .await
-        {
-            Ok(result) => result,
-            Err(_) => Err(Error::Timeout {
-                message: format!(
-                    "the call did not finish within the operation timeout ({} s)",
-                    budget.as_secs_f64()
-                ),
-                source: None,
-            }),
-        }
-    }
-
-    async fn fetch_with_retries(
-        &self,
-        offset: u64,
-        limit: u64,
-        deadline: Option<tokio::time::Instant>,
-    ) -> Result<SessionList, Error> {
-        let policy = self.client.retry_policy();
-        let mut retry = 0;
-        loop {
-            let span = tracing::info_span!(
-                "recallr.request",
-                operation = "list_sessions",
-                attempt = retry + 1,
-                offset,
-                limit,
-                status = tracing::field::Empty,
-                latency_ms = tracing::field::Empty,
-            );
-            // Only a span a subscriber listens to is worth the clock reads.
-            let started = (!span.is_disabled()).then(Instant::now);
-            let result = self.send_once(offset, limit).instrument(span.clone()).await;
-            if let Some(started) = started {
-                span.record("latency_ms", started.elapsed().as_millis() as u64);
-            }
-            let error = match result {
-                Ok(page) => {
-                    span.record("status", 200_u16);
-                    return Ok(page);
-                }
-                Err(error) => error,
-            };
-            if let Some(status) = error.status() {
-                span.record("status", status.as_u16());
-            }
-            let Some(delay) = policy.delay_before_retry(retry, &error) else {
-                return Err(error);
-            };
-            // A wait that outlasts the deadline only delays the failure.
-            if deadline.is_some_and(|deadline| tokio::time::Instant::now() + delay >= deadline) {
-                return Err(error);
-            }
-            span.in_scope(|| {
-                tracing::warn!(%error, delay_ms = delay.as_millis() as u64, "retrying");
-            });
-            tokio::time::sleep(delay).await;
-            retry += 1;
-        }
-    }
-
-    /// One attempt, built and sent by the generated client.
-    async fn send_once(&self, offset: u64, limit: u64) -> Result<SessionList, Error> {
         let mut request = self
             .client
             .api()
@@ -371,10 +283,19 @@ impl Query {
         if let Some(filter) = &self.metadata_filter {
             request = request.metadata_filter(filter.as_str());
         }
-        match request.send().await {
-            Ok(page) => Ok(page.into_inner()),
-            Err(error) => Err(response::convert(error, self.client.redactor()).await),
-        }
+        let fields = SpanFields {
+            offset: Some(offset),
+            limit: Some(limit),
+        };
+        call(
+            &self.client,
+            &operation_info::LIST_SESSIONS,
+            &[self.user.as_str()],
+            fields,
+            || request.clone().send(),
+        )
+        .await
+        .map(ResponseValue::into_inner)
     }
 }
 

@@ -1,5 +1,6 @@
-//! The committed effective spec and generated client must equal a fresh
-//! derivation from the three layers (`upstream.json`, its provenance,
+//! The committed effective spec, generated client and generated surfaces
+//! (recallr-ext's operations) must equal a fresh derivation from the three
+//! layers (`upstream.json`, its provenance,
 //! `overlay.yaml`), and that check must be able to fail for each layer.
 
 use std::path::{Path, PathBuf};

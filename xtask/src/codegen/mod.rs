@@ -6,6 +6,8 @@
 //! share lives in [`syn_tree`], never in another pass.
 
 pub mod client_state;
+pub mod event_stream;
+pub mod ext_surface;
 pub mod facts;
 pub mod forward_compat;
 pub mod open_enum;
@@ -31,6 +33,7 @@ pub const PASSES: &[(&str, Pass)] = &[
     ("open_enum", open_enum::apply),
     ("forward_compat", forward_compat::apply),
     ("timestamps", timestamps::apply),
+    ("event_stream", event_stream::apply),
     ("client_state", client_state::apply),
     ("facts", facts::apply),
     ("crate_attributes", crate_attributes),
@@ -111,6 +114,24 @@ fn settings(open_enums: &[OpenEnum]) -> GenerationSettings {
         );
     }
     settings
+}
+
+/// The files generated for the hand-written crates from the spec and the
+/// client's text, by workspace-relative path ([`crate::paths::SURFACES`]):
+/// recallr-ext's surface. They are written, checked and recovered with the
+/// client.
+pub fn render_surfaces(
+    spec: &Spec,
+    client: &str,
+) -> Result<Vec<(&'static str, String)>, XtaskError> {
+    let failed = |message: String| XtaskError::Generator {
+        path: spec.path.clone(),
+        message,
+    };
+    Ok(vec![(
+        crate::paths::EXT_OPERATIONS,
+        ext_surface::render(spec, client).map_err(failed)?,
+    )])
 }
 
 /// Turns a loaded spec into the generated file's text.

@@ -3,6 +3,8 @@
 //! progenitor. `codegen`, `codegen --check`, the drift test and
 //! `spec update` all come through here.
 
+use std::path::PathBuf;
+
 use serde_json::Value;
 
 use super::overlay::Overlay;
@@ -25,6 +27,9 @@ pub struct Derived {
     pub spec: Spec,
     /// The generated client's text.
     pub generated: String,
+    /// The files generated for the hand-written crates, by
+    /// workspace-relative path (see [`codegen::render_surfaces`]).
+    pub surfaces: Vec<(&'static str, String)>,
     /// What the derivation mended in the upstream document, one line each.
     pub warnings: Vec<String>,
 }
@@ -64,9 +69,11 @@ pub fn derive_from(
         text,
     };
     let generated = codegen::render(&spec)?;
+    let surfaces = codegen::render_surfaces(&spec, &generated)?;
     Ok(Derived {
         spec,
         generated,
+        surfaces,
         warnings,
     })
 }
@@ -201,6 +208,23 @@ fn blame(
     XtaskError::Import {
         document: upstream_label.to_string(),
         message: format!("the conversion to OpenAPI 3.0.3 left `{pointer}` invalid: {message}"),
+    }
+}
+
+impl Derived {
+    /// Every file of the derivation with its text: the spec, the client and
+    /// the surfaces, as `workspace` places them.
+    pub fn files(&self, workspace: &Workspace) -> Vec<(PathBuf, &str)> {
+        let mut files = vec![
+            (workspace.spec(), self.spec.text.as_str()),
+            (workspace.generated(), self.generated.as_str()),
+        ];
+        files.extend(
+            self.surfaces
+                .iter()
+                .map(|(path, text)| (workspace.root.join(path), text.as_str())),
+        );
+        files
     }
 }
 

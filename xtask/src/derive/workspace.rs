@@ -21,19 +21,19 @@ pub fn write_workspace(
 ) -> Result<(Recovery, Written, Vec<String>), XtaskError> {
     let recovery = recover(workspace)?;
     let derived = pipeline::derive(workspace)?;
-    let spec_path = workspace.spec();
-    let generated_path = workspace.generated();
-    let spec_same = read_if_exists(&spec_path)?.as_deref() == Some(derived.spec.text.as_str());
-    let generated_same =
-        read_if_exists(&generated_path)?.as_deref() == Some(derived.generated.as_str());
-    if spec_same && generated_same {
-        return Ok((recovery, Written::Unchanged, derived.warnings));
+    let mut same = true;
+    for (path, text) in derived.files(workspace) {
+        same &= read_if_exists(&path)?.as_deref() == Some(text);
+    }
+    if same {
+        return Ok((recovery, Written::Unchanged, derived.warnings.clone()));
     }
     let mut files = FileSet::new(&workspace.openapi_dir());
-    files.add(&spec_path, derived.spec.text);
-    files.add(&generated_path, derived.generated);
+    for (path, text) in derived.files(workspace) {
+        files.add(&path, text.to_string());
+    }
     files.commit()?;
-    Ok((recovery, Written::Updated, derived.warnings))
+    Ok((recovery, Written::Updated, derived.warnings.clone()))
 }
 
 /// Derives the spec and the client in memory and compares both with the
@@ -42,12 +42,9 @@ pub fn check_workspace(workspace: &Workspace) -> Result<Freshness, XtaskError> {
     let derived = pipeline::derive(workspace)?;
     let mut diff = String::new();
     let mut stale = Vec::new();
-    for (path, fresh) in [
-        (workspace.spec(), &derived.spec.text),
-        (workspace.generated(), &derived.generated),
-    ] {
+    for (path, fresh) in derived.files(workspace) {
         let committed = read_if_exists(&path)?.unwrap_or_default();
-        if &committed != fresh {
+        if committed != fresh {
             diff.push_str(&output::unified_diff(
                 &path.display().to_string(),
                 &committed,

@@ -63,6 +63,9 @@ pub struct Plan {
     pub generated_text: String,
     /// The generated client before the update, if there was one.
     pub previous_generated: Option<String>,
+    /// The files generated for the hand-written crates, by
+    /// workspace-relative path (see `codegen::render_surfaces`).
+    pub surfaces: Vec<(&'static str, String)>,
     /// The document text (descriptions, summaries, titles) that changed:
     /// it becomes the generated docs, so a reviewer reads it.
     pub text_changes: Vec<TextChange>,
@@ -194,10 +197,16 @@ pub fn plan(options: &Options, workspace: &Workspace) -> Result<Plan, XtaskError
         .map(|previous| previous.reasons_for(&requested))
         .unwrap_or_default();
     let previous_generated = read_if_exists(&workspace.generated())?;
+    let mut surfaces_same = true;
+    for (path, text) in &derived.surfaces {
+        surfaces_same &=
+            read_if_exists(&workspace.root.join(path))?.as_deref() == Some(text.as_str());
+    }
     let unchanged = previous_upstream.as_ref() == Some(&upstream)
         && previous_provenance.as_ref().map(|previous| &previous.keep) == Some(&requested)
         && previous_spec.text == derived.spec.text
-        && previous_generated.as_deref() == Some(derived.generated.as_str());
+        && previous_generated.as_deref() == Some(derived.generated.as_str())
+        && surfaces_same;
 
     let provenance_text = Provenance {
         source: source.recordable(),
@@ -231,7 +240,28 @@ pub fn plan(options: &Options, workspace: &Workspace) -> Result<Plan, XtaskError
         previous_spec,
         generated_text: derived.generated,
         previous_generated,
+        surfaces: derived.surfaces,
     })
+}
+
+impl Plan {
+    /// Every file the update writes, with its text, as `workspace` places
+    /// them: the upstream document, its provenance, the spec, the client and
+    /// the surfaces.
+    pub fn files(&self, workspace: &Workspace) -> Vec<(std::path::PathBuf, &str)> {
+        let mut files = vec![
+            (workspace.upstream(), self.upstream_text.as_str()),
+            (workspace.provenance(), self.provenance_text.as_str()),
+            (workspace.spec(), self.spec.text.as_str()),
+            (workspace.generated(), self.generated_text.as_str()),
+        ];
+        files.extend(
+            self.surfaces
+                .iter()
+                .map(|(path, text)| (workspace.root.join(path), text.as_str())),
+        );
+        files
+    }
 }
 
 /// Writes the upstream document, its provenance, the effective spec and the
@@ -248,16 +278,12 @@ pub fn apply(
     }
     let mut files = FileSet::new(&workspace.openapi_dir());
     let mut written = Vec::new();
-    for (path, text) in [
-        (workspace.upstream(), &plan.upstream_text),
-        (workspace.provenance(), &plan.provenance_text),
-        (workspace.spec(), &plan.spec.text),
-        (workspace.generated(), &plan.generated_text),
-    ]
-    .into_iter()
-    .chain(extra.iter().map(|(path, text)| (path.clone(), text)))
-    {
-        files.add(&path, text.clone());
+    for (path, text) in plan.files(workspace).into_iter().chain(
+        extra
+            .iter()
+            .map(|(path, text)| (path.clone(), text.as_str())),
+    ) {
+        files.add(&path, text);
         written.push(path);
     }
     files.commit()?;

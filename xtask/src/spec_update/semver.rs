@@ -339,12 +339,7 @@ fn updated_copy(plan: &Plan, workspace: &Workspace) -> Result<tempfile::TempDir,
     let mut budget = (COPY_LIMIT_FILES, COPY_LIMIT_BYTES);
     copy_sources(&workspace.root, copy.path(), &mut budget)?;
     let new = Workspace::at(copy.path());
-    for (path, text) in [
-        (new.upstream(), &plan.upstream_text),
-        (new.provenance(), &plan.provenance_text),
-        (new.spec(), &plan.spec.text),
-        (new.generated(), &plan.generated_text),
-    ] {
+    for (path, text) in plan.files(&new) {
         std::fs::write(&path, text).map_err(|source| XtaskError::Write { path, source })?;
     }
     Ok(copy)

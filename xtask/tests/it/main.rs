@@ -4,6 +4,7 @@
 mod codegen_cli;
 mod common;
 mod doc_text;
+mod ext_surface;
 mod layers;
 mod second_checkout;
 mod semver;

@@ -216,7 +216,7 @@ impl PagedList for Conflicts {
                     has_more: Some(list.has_more),
                 })
             }
-            Err(error) => Err(response::convert(error, self.client.redactor()).await),
+            Err(error) => Err(response::convert(error, self.client.redactor(), &[]).await),
         }
     }
 }
@@ -264,7 +264,7 @@ impl PagedList for Users {
                     has_more: Some(list.has_more),
                 })
             }
-            Err(error) => Err(response::convert(error, self.client.redactor()).await),
+            Err(error) => Err(response::convert(error, self.client.redactor(), &[]).await),
         }
     }
 }
@@ -314,7 +314,7 @@ impl PagedList for Messages {
                     has_more: Some(list.has_more),
                 })
             }
-            Err(error) => Err(response::convert(error, self.client.redactor()).await),
+            Err(error) => Err(response::convert(error, self.client.redactor(), &[]).await),
         }
     }
 }

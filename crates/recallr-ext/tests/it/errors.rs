@@ -55,9 +55,16 @@ async fn an_unknown_user_is_not_found() {
         .send()
         .await
         .expect_err("404");
-    let Error::UserNotFound { detail, .. } = &error else {
-        panic!("expected UserNotFound, got {error:?}");
+    let Error::NotFound {
+        resource,
+        id,
+        detail,
+        ..
+    } = &error
+    else {
+        panic!("expected NotFound, got {error:?}");
     };
+    assert_eq!((*resource, id.as_str()), ("user", "nobody"));
     assert!(!detail.is_empty());
     assert!(!error.is_retryable());
 }
@@ -245,7 +252,16 @@ async fn a_foreign_404_is_not_a_missing_user() {
     let missing = answer_to(raw(404, &json, br#"{"detail":"User u1 not found"}"#))
         .await
         .expect_err("404");
-    assert!(matches!(missing, Error::UserNotFound { .. }), "{missing:?}");
+    assert!(
+        matches!(
+            missing,
+            Error::NotFound {
+                resource: "user",
+                ..
+            }
+        ),
+        "{missing:?}"
+    );
 
     // A base URL that already ends in /api/v1 reaches no route of the stub.
     let server = start(store_with(3)).await;

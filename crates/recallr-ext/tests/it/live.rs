@@ -64,5 +64,14 @@ async fn live_unknown_user_is_not_found() {
         .send()
         .await
         .expect_err("404");
-    assert!(matches!(error, Error::UserNotFound { .. }), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            Error::NotFound {
+                resource: "user",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
 }

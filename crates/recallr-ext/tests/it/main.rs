@@ -7,6 +7,7 @@ mod decode_props;
 mod errors;
 mod hostile;
 mod live;
+mod operations;
 mod pager;
 mod pager_props;
 mod retries;

@@ -168,7 +168,7 @@ impl FileSet {
             .collect();
         let result = (|| {
             let staging = self.journal_dir.join(STAGING);
-            let staging_staged = staging.with_file_name(format!(".{STAGING}.{token}"));
+            let staging_staged = staging.with_file_name(format!("{STAGING}.{token}"));
             write_new(&staging_staged, listing(&pairs).as_bytes())?;
             rename(&staging_staged, &staging)?;
             for ((staged, _), (_, contents)) in pairs.iter().zip(&self.files) {

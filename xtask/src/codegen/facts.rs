@@ -16,7 +16,40 @@ use super::syn_tree::{PassInput, parse_items};
 /// own document: it keeps the error responses progenitor is not given, and
 /// every bound and default.
 pub fn apply(file: &mut syn::File, input: &PassInput<'_>) -> Result<(), String> {
+    refuse_clashing_names(input.document)?;
     file.items.extend(parse_items(tokens(input.document))?);
+    Ok(())
+}
+
+/// Two names that would become one constant (`limit` and `Limit` both
+/// `LIMIT_MAX`) or one module are refused, naming both, rather than
+/// generating code that does not compile.
+fn refuse_clashing_names(document: &OpenAPI) -> Result<(), String> {
+    let mut modules: std::collections::BTreeMap<String, String> = Default::default();
+    for (_, _, operation) in document.operations() {
+        let Some(id) = operation.operation_id.as_deref() else {
+            continue;
+        };
+        if let Some(other) = modules.insert(snake(id), id.to_string()) {
+            return Err(format!(
+                "the operationIds {other:?} and {id:?} would both be the facts module `{}`; rename one in the overlay",
+                snake(id)
+            ));
+        }
+        let mut constants: std::collections::BTreeMap<String, String> = Default::default();
+        for (name, _) in operation
+            .parameters
+            .iter()
+            .filter_map(|parameter| query_integer(document, parameter))
+        {
+            let upper = snake(&name).to_ascii_uppercase();
+            if let Some(other) = constants.insert(upper.clone(), name.clone()) {
+                return Err(format!(
+                    "the query parameters {other:?} and {name:?} of `{id}` would both be the facts constants `{upper}_*`; rename one in the overlay"
+                ));
+            }
+        }
+    }
     Ok(())
 }
 

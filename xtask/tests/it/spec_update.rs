@@ -701,3 +701,21 @@ fn only_a_regular_file_is_read_as_the_document() {
     let fifo = fifo.display().to_string();
     workspace.assert_refused(&fifo, &[], &["not a regular file"]);
 }
+
+#[test]
+fn a_query_parameter_whose_facts_clash_is_refused_naming_both() {
+    let workspace = Workspace::new();
+    let from = workspace.changed_upstream(|document| {
+        list_operation(document)["parameters"]
+            .as_array_mut()
+            .expect("parameters")
+            .push(json!({"name": "Limit", "in": "query", "required": false,
+                         "schema": {"type": "integer", "minimum": 1, "maximum": 5}}));
+    });
+    let from = from.display().to_string();
+    workspace.assert_refused(
+        &from,
+        &[],
+        &["the query parameters \"limit\" and \"Limit\" of `list_sessions` would both be the facts constants `LIMIT_*`"],
+    );
+}

@@ -63,6 +63,36 @@ const RESERVED: &[&str] = &[
     "clone",
 ];
 
+/// The lists the overlay does not declare but whose shape says they are
+/// paged (they get the unordered rule), as `(operationId, "METHOD /path")`:
+/// what `spec update` names so that an `x-recallr-pagination` declaration
+/// can upgrade them.
+pub fn undeclared_paged_lists(document: &OpenAPI) -> Vec<(String, String)> {
+    document
+        .operations()
+        .filter(|(_, _, operation)| !operation.extensions.contains_key(PAGINATION))
+        .filter(|(_, _, operation)| {
+            let query: Vec<&str> = operation
+                .parameters
+                .iter()
+                .filter_map(|parameter| match parameter {
+                    ReferenceOr::Item(Parameter::Query { parameter_data, .. }) => {
+                        Some(parameter_data.name.as_str())
+                    }
+                    _ => None,
+                })
+                .collect();
+            inferred_pagination(&query, success_properties(document, operation).as_ref()).is_some()
+        })
+        .map(|(path, method, operation)| {
+            (
+                operation.operation_id.clone().unwrap_or_default(),
+                format!("{} {path}", method.to_ascii_uppercase()),
+            )
+        })
+        .collect()
+}
+
 /// The generated file's text for the effective spec and the generated
 /// client's text.
 pub fn render(spec: &Spec, generated_client: &str) -> Result<String, String> {

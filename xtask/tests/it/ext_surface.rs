@@ -65,7 +65,14 @@ fn with_new_operations() -> Value {
 
 #[test]
 fn a_new_upstream_operation_gets_its_surface_with_no_hand_written_change() {
-    let surface = surface_of(&with_new_operations()).expect("the surface generates");
+    let document = with_new_operations();
+    let surface = surface_of(&document).expect("the surface generates");
+    // Named for `spec update`, so that a declaration can upgrade it.
+    let parsed: openapiv3::OpenAPI =
+        serde_json::from_value(document.clone()).expect("an OpenAPI 3.0 document");
+    let undeclared = ext_surface::undeclared_paged_lists(&parsed);
+    assert_eq!(undeclared.len(), 1, "{undeclared:?}");
+    assert!(undeclared[0].1.ends_with("/summaries"), "{undeclared:?}");
     // Reached from the session handle, named after its path.
     assert!(surface.contains("pub fn summaries("), "{surface}");
     assert!(

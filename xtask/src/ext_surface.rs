@@ -968,6 +968,10 @@ fn surface(ops: &[Op]) -> Result<TokenStream, String> {
 
     let mut requests = Vec::new();
     let mut infos = Vec::new();
+    let constants: Vec<syn::Ident> = ops
+        .iter()
+        .map(|op| format_ident!("{}", rust_name(&op.id).to_ascii_uppercase()))
+        .collect();
     for op in ops {
         let key = HandleKey(op.chain.clone());
         let name = method_name(op, &collections, &key);
@@ -1065,6 +1069,9 @@ fn surface(ops: &[Op]) -> Result<TokenStream, String> {
         /// retry rule, the resources its path names, how it pages.
         pub mod operation_info {
             #(#infos)*
+
+            /// Every operation above, in the spec's order.
+            pub const ALL: &[crate::operation::Operation] = &[#(#constants),*];
         }
 
         #(#handle_items)*

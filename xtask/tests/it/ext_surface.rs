@@ -89,6 +89,26 @@ fn a_new_upstream_operation_gets_its_surface_with_no_hand_written_change() {
         .nth(1)
         .expect("the list's data");
     assert!(summaries.contains("declared: false"), "{summaries}");
+    // Its bounds are checked against the facts module the client has.
+    let client = {
+        let path = PathBuf::from("recallr.json");
+        let text = serde_json::to_string_pretty(&document).expect("JSON serializes");
+        let spec = Spec {
+            document: spec::parse(&path, &text).expect("parses"),
+            path,
+            text,
+        };
+        codegen::render(&spec).expect("the client generates")
+    };
+    let module = "list_summaries_api_v1_users_custom_user_id_sessions_session_id_summaries_get";
+    assert!(
+        client.contains(&format!("pub mod {module}")),
+        "facts module"
+    );
+    assert!(
+        surface.contains(&format!("recallr_api::facts::{module}::OFFSET_MIN")),
+        "the surface names the facts the client has"
+    );
     assert!(summaries.contains("Unordered"), "{summaries}");
     let archive = surface
         .split("pub const ARCHIVE_SESSION")

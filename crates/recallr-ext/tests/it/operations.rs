@@ -604,3 +604,20 @@ async fn every_operation_sends_its_method_and_path() {
     expected_sorted.sort();
     assert_eq!(sent_sorted, expected_sorted);
 }
+
+#[tokio::test]
+async fn an_undecodable_event_is_an_error_without_the_key() {
+    let echoed = format!(r#"{{"is_final": "{}""#, recallr_stub::DEFAULT_API_KEY);
+    let (base, _) = events_server(vec![echoed], true).await;
+    let result: Result<Vec<ContextResponse>, Error> = stream_client(&base, Duration::from_secs(30))
+        .user("u1")
+        .session(SESSION)
+        .context()
+        .send_stream()
+        .try_collect()
+        .await;
+    let error = result.expect_err("not JSON");
+    assert!(matches!(error, Error::Decode { .. }), "{error:?}");
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains(recallr_stub::DEFAULT_API_KEY), "{shown}");
+}

@@ -304,6 +304,13 @@ fn spec_update(options: &Options, workspace: &Workspace, run: &UpdateRun) -> Exi
                 warning
             ));
         }
+        for (id, route) in xtask::codegen::ext_surface::undeclared_paged_lists(&plan.spec.document)
+        {
+            report.line(format_args!(
+                "info: `{id}` ({route}) is paged by its shape but has no `{}` in openapi/overlay.yaml: its pager gets the unordered rule; declare its order there to upgrade it",
+                xtask::codegen::ext_surface::PAGINATION
+            ));
+        }
         if run.judge == Judge::Auto
             && plan.previous_generated.as_deref() != Some(&plan.generated_text)
         {

@@ -222,8 +222,8 @@ impl RecallrBuilder {
     }
 
     /// The longest one call may take, retries and the waits between them
-    /// included: [`ListSessions::send`](crate::ListSessions::send), or one
-    /// page's fetch in the streams. When it runs out the call fails with
+    /// included: any request's `send`, one page's fetch in the pager's
+    /// streams, or a `send_stream` until its final event. When it runs out the call fails with
     /// [`Error::Timeout`], and a retry that could not finish in time is not
     /// started. Default: none, so a call may take up to
     /// `(retries + 1) × timeout` plus the waits between attempts.

@@ -43,7 +43,7 @@ pub enum Error {
     /// user, session, memory or merge conflict). A 404 that is not the
     /// API's (a wrong base URL, a proxy's page) is
     /// [`UnexpectedStatus`](Self::UnexpectedStatus) instead.
-    #[error("{resource} {id:?} not found (404): {detail}{}", request_id_suffix(.request_id))]
+    #[error("{resource} not found (404): {detail} ({resource} id {id:?}){}", request_id_suffix(.request_id))]
     NotFound {
         /// The kind of resource, from the operation's path: `user`,
         /// `session`, `memory`, `merge conflict`. The innermost one the

@@ -63,6 +63,36 @@ const RESERVED: &[&str] = &[
     "clone",
 ];
 
+/// The lists the overlay does not declare but whose shape says they are
+/// paged (they get the unordered rule), as `(operationId, "METHOD /path")`:
+/// what `spec update` names so that an `x-recallr-pagination` declaration
+/// can upgrade them.
+pub fn undeclared_paged_lists(document: &OpenAPI) -> Vec<(String, String)> {
+    document
+        .operations()
+        .filter(|(_, _, operation)| !operation.extensions.contains_key(PAGINATION))
+        .filter(|(_, _, operation)| {
+            let query: Vec<&str> = operation
+                .parameters
+                .iter()
+                .filter_map(|parameter| match parameter {
+                    ReferenceOr::Item(Parameter::Query { parameter_data, .. }) => {
+                        Some(parameter_data.name.as_str())
+                    }
+                    _ => None,
+                })
+                .collect();
+            inferred_pagination(&query, success_properties(document, operation).as_ref()).is_some()
+        })
+        .map(|(path, method, operation)| {
+            (
+                operation.operation_id.clone().unwrap_or_default(),
+                format!("{} {path}", method.to_ascii_uppercase()),
+            )
+        })
+        .collect()
+}
+
 /// The generated file's text for the effective spec and the generated
 /// client's text.
 pub fn render(spec: &Spec, generated_client: &str) -> Result<String, String> {
@@ -98,9 +128,20 @@ struct Field {
     optional: bool,
 }
 
-/// The generated client's builders: their fields and `send`'s answer.
+/// One operation's generated builder.
+struct Builder {
+    fields: Vec<Field>,
+    /// `T` in `send`'s `ResponseValue<T>`.
+    answer: syn::Type,
+    /// The `Client` method that starts it.
+    method: syn::Ident,
+}
+
+/// The generated client's builders, by the route their `send` documents
+/// (`GET /api/v1/users`), so no naming rule of progenitor's is repeated
+/// here.
 struct Builders {
-    by_name: BTreeMap<String, (Vec<Field>, syn::Type)>,
+    by_route: BTreeMap<String, Builder>,
 }
 
 impl Builders {
@@ -119,6 +160,7 @@ impl Builders {
             .ok_or("the generated client has no `builder` module")?;
         let mut fields = BTreeMap::new();
         let mut answers = BTreeMap::new();
+        let mut operation_ids = BTreeMap::new();
         for item in items {
             match item {
                 syn::Item::Struct(item) => {
@@ -141,21 +183,73 @@ impl Builders {
                             && function.sig.ident == "send"
                         {
                             answers.insert(name.clone(), answer_type(&function.sig.output)?);
+                            if let Some(route) = documented_route(&function.attrs) {
+                                operation_ids.insert(name.clone(), route);
+                            }
                         }
                     }
                 }
                 _ => {}
             }
         }
-        let by_name = fields
+        // `impl Client { pub fn list_users(&self) -> builder::ListUsers<'_> }`
+        let mut methods = BTreeMap::new();
+        for item in &file.items {
+            let syn::Item::Impl(item) = item else {
+                continue;
+            };
+            if item.trait_.is_some() || last_ident(&item.self_ty).as_deref() != Some("Client") {
+                continue;
+            }
+            for inner in &item.items {
+                if let syn::ImplItem::Fn(function) = inner
+                    && let syn::ReturnType::Type(_, ty) = &function.sig.output
+                    && let Some(builder) = last_ident(ty)
+                {
+                    methods.insert(builder, function.sig.ident.clone());
+                }
+            }
+        }
+        let by_route = fields
             .into_iter()
             .filter_map(|(name, fields)| {
                 let answer = answers.remove(&name)?;
-                Some((name, (fields, answer)))
+                let method = methods.remove(&name)?;
+                let id = operation_ids.remove(&name)?;
+                Some((
+                    id,
+                    Builder {
+                        fields,
+                        answer,
+                        method,
+                    },
+                ))
             })
             .collect();
-        Ok(Builders { by_name })
+        Ok(Builders { by_route })
     }
+}
+
+/// `GET /path` from a generated `send`'s doc, "Sends a `GET` request to
+/// `/path`".
+fn documented_route(attributes: &[syn::Attribute]) -> Option<String> {
+    attributes.iter().find_map(|attribute| {
+        let syn::Meta::NameValue(meta) = &attribute.meta else {
+            return None;
+        };
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(text),
+            ..
+        }) = &meta.value
+        else {
+            return None;
+        };
+        let text = text.value();
+        let rest = text.trim().strip_prefix("Sends a `")?;
+        let (method, rest) = rest.split_once("` request to `")?;
+        let path = rest.strip_suffix('`')?;
+        Some(format!("{method} {path}"))
+    })
 }
 
 /// A builder field `Result<Option<T>, String>` (optional) or `Result<T, String>`.
@@ -260,6 +354,8 @@ struct Op {
     query: Vec<(Field, String, Option<Bounds>)>,
     body: Option<syn::Type>,
     answer: syn::Type,
+    /// The generated `Client`'s method for it.
+    api_method: syn::Ident,
     retry: TokenStream,
     resources: Vec<String>,
     pagination: Option<TokenStream>,
@@ -291,9 +387,13 @@ fn operations(
         };
         let failed =
             |message: String| format!("`{id}` ({} {path}): {message}", method.to_ascii_uppercase());
-        let (fields, answer) = builders
-            .by_name
-            .get(&event_stream::pascal(&id))
+        let Builder {
+            fields,
+            answer,
+            method: api_method,
+        } = builders
+            .by_route
+            .get(&format!("{} {path}", method.to_ascii_uppercase()))
             .ok_or_else(|| failed("the generated client has no builder for it".to_string()))?;
         let segments: Vec<&str> = path
             .split('/')
@@ -356,6 +456,7 @@ fn operations(
             query,
             body,
             answer: answer.clone(),
+            api_method: api_method.clone(),
             retry,
             resources,
             pagination,
@@ -849,11 +950,14 @@ fn pascal_ident(name: &str) -> syn::Ident {
     ident(&event_stream::pascal(name))
 }
 
-/// The facts module and constant prefix `recallr_api::facts` uses for a
-/// parameter (see `facts.rs`).
+/// The constant `recallr_api::facts` holds for a parameter's bound, named
+/// as `facts` names it.
 fn fact(op: &str, name: &str, suffix: &str) -> TokenStream {
-    let module = ident(&rust_name(op));
-    let constant = format_ident!("{}_{suffix}", rust_name(name).to_ascii_uppercase());
+    let module = ident(&crate::codegen::facts::snake(op));
+    let constant = format_ident!(
+        "{}_{suffix}",
+        crate::codegen::facts::snake(name).to_ascii_uppercase()
+    );
     quote!(recallr_api::facts::#module::#constant)
 }
 
@@ -949,6 +1053,10 @@ fn surface(ops: &[Op]) -> Result<TokenStream, String> {
 
     let mut requests = Vec::new();
     let mut infos = Vec::new();
+    let constants: Vec<syn::Ident> = ops
+        .iter()
+        .map(|op| format_ident!("{}", rust_name(&op.id).to_ascii_uppercase()))
+        .collect();
     for op in ops {
         let key = HandleKey(op.chain.clone());
         let name = method_name(op, &collections, &key);
@@ -1046,6 +1154,9 @@ fn surface(ops: &[Op]) -> Result<TokenStream, String> {
         /// retry rule, the resources its path names, how it pages.
         pub mod operation_info {
             #(#infos)*
+
+            /// Every operation above, in the spec's order.
+            pub const ALL: &[crate::operation::Operation] = &[#(#constants),*];
         }
 
         #(#handle_items)*
@@ -1260,7 +1371,7 @@ fn operation_items(
     }
 
     // The generated builder, filled in.
-    let api_method = ident(&rust_name(&op.id));
+    let api_method = &op.api_method;
     let mut build = Vec::new();
     for field in handle_params {
         let ident = &field.ident;

@@ -65,7 +65,14 @@ fn with_new_operations() -> Value {
 
 #[test]
 fn a_new_upstream_operation_gets_its_surface_with_no_hand_written_change() {
-    let surface = surface_of(&with_new_operations()).expect("the surface generates");
+    let document = with_new_operations();
+    let surface = surface_of(&document).expect("the surface generates");
+    // Named for `spec update`, so that a declaration can upgrade it.
+    let parsed: openapiv3::OpenAPI =
+        serde_json::from_value(document.clone()).expect("an OpenAPI 3.0 document");
+    let undeclared = ext_surface::undeclared_paged_lists(&parsed);
+    assert_eq!(undeclared.len(), 1, "{undeclared:?}");
+    assert!(undeclared[0].1.ends_with("/summaries"), "{undeclared:?}");
     // Reached from the session handle, named after its path.
     assert!(surface.contains("pub fn summaries("), "{surface}");
     assert!(
@@ -82,6 +89,26 @@ fn a_new_upstream_operation_gets_its_surface_with_no_hand_written_change() {
         .nth(1)
         .expect("the list's data");
     assert!(summaries.contains("declared: false"), "{summaries}");
+    // Its bounds are checked against the facts module the client has.
+    let client = {
+        let path = PathBuf::from("recallr.json");
+        let text = serde_json::to_string_pretty(&document).expect("JSON serializes");
+        let spec = Spec {
+            document: spec::parse(&path, &text).expect("parses"),
+            path,
+            text,
+        };
+        codegen::render(&spec).expect("the client generates")
+    };
+    let module = "list_summaries_api_v1_users_custom_user_id_sessions_session_id_summaries_get";
+    assert!(
+        client.contains(&format!("pub mod {module}")),
+        "facts module"
+    );
+    assert!(
+        surface.contains(&format!("recallr_api::facts::{module}::OFFSET_MIN")),
+        "the surface names the facts the client has"
+    );
     assert!(summaries.contains("Unordered"), "{summaries}");
     let archive = surface
         .split("pub const ARCHIVE_SESSION")

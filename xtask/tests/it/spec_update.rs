@@ -719,3 +719,46 @@ fn a_query_parameter_whose_facts_clash_is_refused_naming_both() {
         &["the query parameters \"limit\" and \"Limit\" of `list_sessions` would both be the facts constants `LIMIT_*`"],
     );
 }
+
+#[test]
+fn a_new_list_paged_by_its_shape_is_named_for_a_pagination_declaration() {
+    let workspace = Workspace::new();
+    let before = workspace.files();
+    let path = workspace.changed_upstream(|document| {
+        let path_parameter = |name: &str, format: Option<&str>| {
+            let mut schema = json!({"type": "string"});
+            if let Some(format) = format {
+                schema["format"] = json!(format);
+            }
+            json!({"name": name, "in": "path", "required": true, "schema": schema})
+        };
+        let query = |name: &str| {
+            json!({"name": name, "in": "query", "required": false,
+                "schema": {"type": "integer", "minimum": 0}})
+        };
+        document["paths"]["/api/v1/users/{custom_user_id}/sessions/{session_id}/summaries"] = json!({
+            "get": {
+                "operationId": "list_summaries_api_v1_get",
+                "parameters": [
+                    path_parameter("custom_user_id", None),
+                    path_parameter("session_id", Some("uuid")),
+                    query("offset"),
+                    query("limit"),
+                ],
+                "responses": {"200": {"description": "ok", "content": {"application/json": {
+                    "schema": {"type": "object", "required": ["summaries", "total"],
+                        "properties": {
+                            "summaries": {"type": "array", "items": {"type": "string"}},
+                            "total": {"type": "integer"}}}}}}}
+            }
+        });
+    });
+    let stdout = workspace.update_ok(&path, &["--dry-run", "--no-semver-checks"]);
+    assert!(
+        stdout.contains("info: `list_summaries_api_v1_get`")
+            && stdout.contains("/summaries")
+            && stdout.contains("x-recallr-pagination"),
+        "{stdout}"
+    );
+    assert!(workspace.files() == before);
+}

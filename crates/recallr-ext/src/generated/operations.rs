@@ -274,6 +274,31 @@ Paged by `offset`/`limit` (declared in the overlay). The order the server promis
         resources: &["user", "session"],
         pagination: None,
     };
+    /// Every operation above, in the spec's order.
+    pub const ALL: &[crate::operation::Operation] = &[
+        GET_SYSTEM_PROMPT,
+        LIST_USERS,
+        CREATE_USER,
+        GET_USER,
+        UPDATE_USER,
+        DELETE_USER,
+        LIST_MEMORIES,
+        GET_MEMORY,
+        DELETE_MEMORY,
+        LIST_MERGE_CONFLICTS,
+        GET_MERGE_CONFLICT,
+        RESOLVE_MERGE_CONFLICT,
+        GET_USER_MESSAGES,
+        LIST_SESSIONS,
+        CREATE_SESSION,
+        GET_SESSION,
+        UPDATE_SESSION,
+        DELETE_SESSION,
+        ADD_MESSAGE,
+        GET_CONTEXT,
+        LIST_MESSAGES,
+        PROCESS_SESSION,
+    ];
 }
 impl Recallr {
     fn client(&self) -> &Recallr {

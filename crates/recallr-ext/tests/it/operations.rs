@@ -507,3 +507,117 @@ async fn documented_400_409_and_422_answers_are_typed_errors() {
     assert_eq!(issues[0].loc, ["body", "role"]);
     assert!(!error.is_retryable());
 }
+
+/// Every operation, through the generated surface, sends the method and
+/// path its `operation_info` says, and a 404 comes back as a typed error.
+#[tokio::test]
+async fn every_operation_sends_its_method_and_path() {
+    use recallr_ext::types::{
+        CreateSessionRequest, CreateUserRequest, MergeConflictAnswers, UpdateSessionRequest,
+        UpdateUserRequest,
+    };
+
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let base = serve(
+        axum::Router::new().fallback(move |method: axum::http::Method, uri: Uri| {
+            log.lock()
+                .expect("the log")
+                .push(format!("{method} {}", uri.path()));
+            async { json(StatusCode::NOT_FOUND, r#"{"detail":"Thing not found"}"#) }
+        }),
+    )
+    .await;
+    let client = hostile_client(&base, 0);
+    let user = client.user("u1");
+    let session = user.session(SESSION);
+    let conflict = user.merge_conflict(Uuid::from_u128(0xc0));
+    let memory = user.memory("m1");
+    let results: Vec<Result<(), Error>> = vec![
+        client.system_prompt().send().await.map(drop),
+        client.users().send().await.map(drop),
+        client
+            .create_user(CreateUserRequest::new("u1".into()))
+            .send()
+            .await
+            .map(drop),
+        user.get().send().await.map(drop),
+        user.update(UpdateUserRequest::new()).send().await.map(drop),
+        user.delete().send().await.map(drop),
+        user.memories().send().await.map(drop),
+        memory.get().send().await.map(drop),
+        memory.delete().send().await.map(drop),
+        user.merge_conflicts().send().await.map(drop),
+        conflict.get().send().await.map(drop),
+        conflict
+            .resolve(MergeConflictAnswers::new(Vec::new()))
+            .send()
+            .await
+            .map(drop),
+        user.messages().send().await.map(drop),
+        user.sessions().send().await.map(drop),
+        user.create_session(CreateSessionRequest::new())
+            .send()
+            .await
+            .map(drop),
+        session.get().send().await.map(drop),
+        session
+            .update(UpdateSessionRequest::new(serde_json::Map::new()))
+            .send()
+            .await
+            .map(drop),
+        session.delete().send().await.map(drop),
+        session
+            .add_message(AddMessageRequest::new("hi".into(), "user".into()))
+            .send()
+            .await
+            .map(drop),
+        session.context().send().await.map(drop),
+        session.messages().send().await.map(drop),
+        session.process().send().await.map(drop),
+    ];
+    for result in &results {
+        let error = result.as_ref().expect_err("every answer is a 404");
+        assert_eq!(error.status(), Some(StatusCode::NOT_FOUND), "{error:?}");
+    }
+    let sent = seen.lock().expect("the log").clone();
+    let expected: Vec<String> = operation_info::ALL
+        .iter()
+        .map(|operation| {
+            let path = operation
+                .path
+                .replace("{custom_user_id}", "u1")
+                .replace("{session_id}", &SESSION.to_string())
+                .replace("{memory_id}", "m1")
+                .replace("{conflict_id}", &Uuid::from_u128(0xc0).to_string());
+            format!("{} {path}", operation.method)
+        })
+        .collect();
+    assert_eq!(
+        operation_info::ALL.len(),
+        results.len(),
+        "a call per operation"
+    );
+    let mut sent_sorted = sent.clone();
+    sent_sorted.sort();
+    let mut expected_sorted = expected.clone();
+    expected_sorted.sort();
+    assert_eq!(sent_sorted, expected_sorted);
+}
+
+#[tokio::test]
+async fn an_undecodable_event_is_an_error_without_the_key() {
+    let echoed = format!(r#"{{"is_final": "{}""#, recallr_stub::DEFAULT_API_KEY);
+    let (base, _) = events_server(vec![echoed], true).await;
+    let result: Result<Vec<ContextResponse>, Error> = stream_client(&base, Duration::from_secs(30))
+        .user("u1")
+        .session(SESSION)
+        .context()
+        .send_stream()
+        .try_collect()
+        .await;
+    let error = result.expect_err("not JSON");
+    assert!(matches!(error, Error::Decode { .. }), "{error:?}");
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains(recallr_stub::DEFAULT_API_KEY), "{shown}");
+}

@@ -140,7 +140,7 @@ pub fn render(spec: &Spec) -> Result<String, XtaskError> {
         path: spec.path.clone(),
         message,
     };
-    let document = progenitor_input::prepare(&spec.document);
+    let document = progenitor_input::prepare(&spec.document).map_err(generator_error)?;
     let open_enums = open_enum::find(&document);
 
     let mut generator = Generator::new(&settings(&open_enums));

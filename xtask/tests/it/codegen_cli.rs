@@ -221,3 +221,28 @@ fn two_runs_write_identical_bytes() {
     let again = first.codegen(&[]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("already up to date"));
 }
+
+/// A string `pattern` (FastAPI emits them) must not make the client need
+/// the `regress` crate, which it does not depend on: the generated code
+/// would not compile. A property named `pattern` is still generated.
+#[test]
+fn a_string_pattern_needs_no_regex_crate() {
+    let workspace = Workspace::new();
+    workspace.write_spec(&committed_spec_with(|spec| {
+        let properties = &mut spec["components"]["schemas"]["CreateUserRequest"]["properties"];
+        properties["custom_user_id"]["pattern"] = serde_json::json!("^[a-z0-9_-]+$");
+        properties["pattern"] = serde_json::json!({"type": "string", "pattern": "^a"});
+    }));
+    let output = workspace.codegen(&[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let out = std::fs::read_to_string(workspace.out()).expect("the output exists");
+    assert!(!out.contains("regress"), "the client needs regress");
+    assert!(
+        out.contains("pub pattern:"),
+        "the property named pattern is gone"
+    );
+}

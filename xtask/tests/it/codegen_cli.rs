@@ -246,3 +246,24 @@ fn a_string_pattern_needs_no_regex_crate() {
         "the property named pattern is gone"
     );
 }
+
+/// Properties that typify names alike (`self`/`Self`, `''`/`_`) would give
+/// a struct with two fields of one name, which does not compile: refused
+/// before anything is written, naming both.
+#[test]
+fn properties_that_become_one_field_are_refused() {
+    for (first, second) in [("self", "Self"), ("", "_")] {
+        let workspace = Workspace::new();
+        workspace.write_spec(&committed_spec_with(|spec| {
+            let properties = &mut spec["components"]["schemas"]["CreateUserRequest"]["properties"];
+            properties[first] = serde_json::json!({"type": "string"});
+            properties[second] = serde_json::json!({"type": "string"});
+        }));
+        let output = workspace.codegen(&[]);
+        workspace.assert_refused(&output, "would both become the Rust field");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        for name in [first, second] {
+            assert!(stderr.contains(&format!("{name:?}")), "{stderr}");
+        }
+    }
+}

@@ -267,3 +267,37 @@ fn properties_that_become_one_field_are_refused() {
         }
     }
 }
+
+/// A new enum value `unknown` (the catch-all is `Unknown`) or one that
+/// differs only in punctuation from another imports: it gets the first
+/// free numbered variant, and the earlier names stay.
+#[test]
+fn enum_values_named_alike_get_distinct_variants() {
+    let workspace = Workspace::new();
+    workspace.write_spec(&committed_spec_with(|spec| {
+        let values = spec["components"]["schemas"]["DateRangeFilterType"]["enum"]
+            .as_array_mut()
+            .expect("an enum");
+        values.push(serde_json::json!("unknown"));
+        values.push(serde_json::json!("event-date"));
+    }));
+    let output = workspace.codegen(&[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let out = std::fs::read_to_string(workspace.out()).expect("the output exists");
+    let file = syn::parse_file(&out).expect("the output parses");
+    let out = quote::quote!(#file).to_string();
+    for expected in [
+        "EventDate ,",
+        "Unknown2 ,",
+        "EventDate2 ,",
+        "Unknown (UnknownValue)",
+        "\"unknown\" => Self :: Unknown2",
+        "\"event-date\" => Self :: EventDate2",
+    ] {
+        assert!(out.contains(expected), "{expected:?} missing");
+    }
+}

@@ -399,8 +399,6 @@ fn repair(workspace: &Workspace) -> Result<(), ExitCode> {
 }
 
 fn codegen(check: bool, workspace: &Workspace) -> ExitCode {
-    let spec = workspace.spec();
-    let out = workspace.generated();
     if check {
         return match xtask::derive::check_workspace(workspace) {
             Ok(Freshness::Stale { diff, stale }) => {
@@ -408,7 +406,14 @@ fn codegen(check: bool, workspace: &Workspace) -> ExitCode {
                 eprintln!("error: {}", xtask::derive::stale_message(workspace, &stale));
                 ExitCode::FAILURE
             }
-            freshness => report_freshness(freshness, &spec, &out),
+            Ok(Freshness::Fresh) => {
+                println!(
+                    "{} are up to date with the spec layers",
+                    name_all(&workspace.derived_files())
+                );
+                ExitCode::SUCCESS
+            }
+            Err(err) => fail(&err),
         };
     }
     let _lock = match lock(workspace) {
@@ -425,15 +430,29 @@ fn codegen(check: bool, workspace: &Workspace) -> ExitCode {
             }
             match written {
                 Written::Unchanged => println!(
-                    "{} and {} are already up to date",
-                    spec.display(),
-                    out.display()
+                    "{} are already up to date",
+                    name_all(&workspace.derived_files())
                 ),
-                Written::Updated => println!("wrote {} and {}", spec.display(), out.display()),
+                Written::Updated => {
+                    println!("wrote {}", name_all(&workspace.derived_files()));
+                }
             }
             ExitCode::SUCCESS
         }
         Err(err) => fail(&err),
+    }
+}
+
+/// `a, b and c`: every file a workspace `codegen` wrote or checked, named.
+fn name_all(files: &[std::path::PathBuf]) -> String {
+    let names: Vec<String> = files
+        .iter()
+        .map(|file| file.display().to_string())
+        .collect();
+    match names.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 

@@ -141,6 +141,14 @@ impl Workspace {
         self.root.join(EXT_OPERATIONS)
     }
 
+    /// The derived files `codegen` writes and `codegen --check` compares:
+    /// the effective spec, the client and every surface, in that order.
+    pub fn derived_files(&self) -> Vec<PathBuf> {
+        let mut files = vec![self.spec(), self.generated()];
+        files.extend(SURFACES.iter().map(|surface| self.root.join(surface)));
+        files
+    }
+
     /// Every file a derivation writes or may write, for recovery.
     pub fn written_files(&self) -> Vec<PathBuf> {
         let mut files = vec![

@@ -9,6 +9,7 @@ pub mod client_state;
 pub mod event_stream;
 pub mod ext_surface;
 pub mod facts;
+pub mod field_names;
 pub mod forward_compat;
 pub mod open_enum;
 pub mod progenitor_input;
@@ -30,6 +31,7 @@ use syn_tree::{Pass, PassInput};
 /// The passes over progenitor's output, in the order they run: each one's
 /// name (in errors) and function.
 pub const PASSES: &[(&str, Pass)] = &[
+    ("field_names", field_names::apply),
     ("open_enum", open_enum::apply),
     ("forward_compat", forward_compat::apply),
     ("timestamps", timestamps::apply),
@@ -140,7 +142,7 @@ pub fn render(spec: &Spec) -> Result<String, XtaskError> {
         path: spec.path.clone(),
         message,
     };
-    let document = progenitor_input::prepare(&spec.document);
+    let document = progenitor_input::prepare(&spec.document).map_err(generator_error)?;
     let open_enums = open_enum::find(&document);
 
     let mut generator = Generator::new(&settings(&open_enums));

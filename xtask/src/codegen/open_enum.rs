@@ -134,24 +134,26 @@ impl OpenEnum {
 
     /// The Rust items for this enum, to be placed in the `types` module.
     pub fn tokens(&self) -> Result<TokenStream, String> {
-        let variants = self
-            .values
-            .iter()
-            .map(|value| {
-                let mut name = pascal_case(value);
-                if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
-                    name.insert(0, 'V');
-                }
-                name
-            })
-            .collect::<Vec<_>>();
-        for (index, variant) in variants.iter().enumerate() {
-            if variant == "Unknown" || variants[..index].contains(variant) {
-                return Err(format!(
-                    "enum `{}`: the value `{}` maps to the Rust variant `{variant}`, which is already taken",
-                    self.name, self.values[index]
-                ));
+        // Values typify would name alike (`unknown` and the catch-all
+        // `Unknown`, `in-progress` and `in_progress`) are all kept: a later
+        // one gets the first free numbered name (`Unknown2`), so a new
+        // upstream value never stops the import and earlier names stay.
+        let mut variants: Vec<String> = Vec::with_capacity(self.values.len());
+        for value in &self.values {
+            let mut base = pascal_case(value);
+            if base.is_empty() || base.starts_with(|c: char| c.is_ascii_digit()) {
+                base.insert(0, 'V');
             }
+            let taken = |name: &str| name == "Unknown" || variants.iter().any(|v| v == name);
+            let mut name = base.clone();
+            let mut number = 2_usize;
+            while taken(&name) {
+                name = format!("{base}{number}");
+                number = number
+                    .checked_add(1)
+                    .ok_or_else(|| format!("enum `{}`: too many values named alike", self.name))?;
+            }
+            variants.push(name);
         }
         // A component name that is not a Rust identifier would make
         // `format_ident!` panic; refuse it with a message instead.

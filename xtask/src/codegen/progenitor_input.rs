@@ -4,6 +4,7 @@
 //! adjustments for the generated code are made here, on a copy, in one place.
 
 use openapiv3::{OpenAPI, ReferenceOr, StatusCode};
+use serde_json::Value;
 
 /// Returns the copy of `document` that is handed to progenitor: the same
 /// document without its error responses (4xx, 5xx and `default`).
@@ -18,8 +19,14 @@ use openapiv3::{OpenAPI, ReferenceOr, StatusCode};
 /// hand-written client decodes the body with the generated
 /// `HttpValidationError` and `ErrorDetail` types, which are still generated
 /// from the spec's components.
-pub fn prepare(document: &OpenAPI) -> OpenAPI {
-    let mut prepared = document.clone();
+///
+/// It also drops every string `pattern` (FastAPI emits them for
+/// constrained strings): typify would check them with the `regress` crate,
+/// which the generated crate does not depend on, so a new upstream pattern
+/// would leave a client that does not compile. The pattern stays in
+/// `recallr.json`, the declaration; the server enforces it.
+pub fn prepare(document: &OpenAPI) -> Result<OpenAPI, String> {
+    let mut prepared = without_patterns(document)?;
     for (_, path_item) in prepared.paths.paths.iter_mut() {
         let ReferenceOr::Item(path_item) = path_item else {
             continue;
@@ -42,7 +49,36 @@ pub fn prepare(document: &OpenAPI) -> OpenAPI {
                 .retain(|status, _| !is_error(status));
         }
     }
-    prepared
+    Ok(prepared)
+}
+
+/// `document` without the `pattern` keyword of any schema.
+fn without_patterns(document: &OpenAPI) -> Result<OpenAPI, String> {
+    let mut value = serde_json::to_value(document).map_err(|err| err.to_string())?;
+    strip_patterns(&mut value);
+    serde_json::from_value(value).map_err(|err| format!("after dropping patterns: {err}"))
+}
+
+/// Removes `pattern` keywords (string-valued) below `value`, leaving data
+/// alone: examples, defaults, enum values and constants are not schemas.
+fn strip_patterns(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.get("pattern").is_some_and(Value::is_string) {
+                map.remove("pattern");
+            }
+            for (key, child) in map.iter_mut() {
+                if !matches!(
+                    key.as_str(),
+                    "example" | "examples" | "default" | "enum" | "const"
+                ) {
+                    strip_patterns(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_patterns),
+        _ => {}
+    }
 }
 
 fn is_error(status: &StatusCode) -> bool {

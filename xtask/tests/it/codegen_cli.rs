@@ -221,3 +221,83 @@ fn two_runs_write_identical_bytes() {
     let again = first.codegen(&[]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("already up to date"));
 }
+
+/// A string `pattern` (FastAPI emits them) must not make the client need
+/// the `regress` crate, which it does not depend on: the generated code
+/// would not compile. A property named `pattern` is still generated.
+#[test]
+fn a_string_pattern_needs_no_regex_crate() {
+    let workspace = Workspace::new();
+    workspace.write_spec(&committed_spec_with(|spec| {
+        let properties = &mut spec["components"]["schemas"]["CreateUserRequest"]["properties"];
+        properties["custom_user_id"]["pattern"] = serde_json::json!("^[a-z0-9_-]+$");
+        properties["pattern"] = serde_json::json!({"type": "string", "pattern": "^a"});
+    }));
+    let output = workspace.codegen(&[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let out = std::fs::read_to_string(workspace.out()).expect("the output exists");
+    assert!(!out.contains("regress"), "the client needs regress");
+    assert!(
+        out.contains("pub pattern:"),
+        "the property named pattern is gone"
+    );
+}
+
+/// Properties that typify names alike (`self`/`Self`, `''`/`_`) would give
+/// a struct with two fields of one name, which does not compile: refused
+/// before anything is written, naming both.
+#[test]
+fn properties_that_become_one_field_are_refused() {
+    for (first, second) in [("self", "Self"), ("", "_")] {
+        let workspace = Workspace::new();
+        workspace.write_spec(&committed_spec_with(|spec| {
+            let properties = &mut spec["components"]["schemas"]["CreateUserRequest"]["properties"];
+            properties[first] = serde_json::json!({"type": "string"});
+            properties[second] = serde_json::json!({"type": "string"});
+        }));
+        let output = workspace.codegen(&[]);
+        workspace.assert_refused(&output, "would both become the Rust field");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        for name in [first, second] {
+            assert!(stderr.contains(&format!("{name:?}")), "{stderr}");
+        }
+    }
+}
+
+/// A new enum value `unknown` (the catch-all is `Unknown`) or one that
+/// differs only in punctuation from another imports: it gets the first
+/// free numbered variant, and the earlier names stay.
+#[test]
+fn enum_values_named_alike_get_distinct_variants() {
+    let workspace = Workspace::new();
+    workspace.write_spec(&committed_spec_with(|spec| {
+        let values = spec["components"]["schemas"]["DateRangeFilterType"]["enum"]
+            .as_array_mut()
+            .expect("an enum");
+        values.push(serde_json::json!("unknown"));
+        values.push(serde_json::json!("event-date"));
+    }));
+    let output = workspace.codegen(&[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let out = std::fs::read_to_string(workspace.out()).expect("the output exists");
+    let file = syn::parse_file(&out).expect("the output parses");
+    let out = quote::quote!(#file).to_string();
+    for expected in [
+        "EventDate ,",
+        "Unknown2 ,",
+        "EventDate2 ,",
+        "Unknown (UnknownValue)",
+        "\"unknown\" => Self :: Unknown2",
+        "\"event-date\" => Self :: EventDate2",
+    ] {
+        assert!(out.contains(expected), "{expected:?} missing");
+    }
+}

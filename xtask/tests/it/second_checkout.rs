@@ -63,6 +63,16 @@ fn a_built_xtask_checks_and_writes_the_checkout_it_runs_in() {
 
     let output = xtask(&root.join("openapi"), None, &["codegen"]);
     assert!(output.status.success(), "{output:?}");
+    // The message names every file written: the spec, the client and each
+    // surface of the hand-written crates.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for file in second.layout().derived_files() {
+        assert!(
+            stdout.contains(&file.display().to_string()),
+            "{file:?} not named: {stdout}"
+        );
+    }
+    assert!(stdout.contains(xtask::paths::SURFACES[0]), "{stdout}");
     assert!(
         second
             .read(xtask::paths::SPEC)
@@ -71,6 +81,14 @@ fn a_built_xtask_checks_and_writes_the_checkout_it_runs_in() {
     );
     let output = xtask(root, None, &["codegen", "--check"]);
     assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(xtask::paths::SURFACES[0]), "{stdout}");
+    let again = xtask(root, None, &["codegen"]);
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        stdout.contains("already up to date") && stdout.contains(xtask::paths::SURFACES[0]),
+        "{stdout}"
+    );
     assert_eq!(
         std::fs::read(first.spec()).expect("readable"),
         first_spec,

@@ -31,13 +31,13 @@ use syn_tree::{Pass, PassInput};
 /// The passes over progenitor's output, in the order they run: each one's
 /// name (in errors) and function.
 pub const PASSES: &[(&str, Pass)] = &[
-    ("field_names", field_names::apply),
     ("open_enum", open_enum::apply),
     ("forward_compat", forward_compat::apply),
     ("timestamps", timestamps::apply),
     ("event_stream", event_stream::apply),
     ("client_state", client_state::apply),
     ("facts", facts::apply),
+    ("field_names", field_names::apply),
     ("crate_attributes", crate_attributes),
 ];
 

@@ -401,7 +401,9 @@ mod tests {
     fn faults(config: FaultConfig, count: usize) -> Vec<Option<Fault>> {
         let mut state = FaultState::new(config);
         let operation = any_operation();
-        (0..count).map(|_| state.next(&operation, "/").fault).collect()
+        (0..count)
+            .map(|_| state.next(&operation, "/").fault)
+            .collect()
     }
 
     #[test]
@@ -412,10 +414,19 @@ mod tests {
             name: "other".into(),
             ..any_operation()
         };
-        state.push(&FaultTarget::Operation("other".into()), [Fault::Status(500)]);
-        state.push(&FaultTarget::Any, [Fault::Status(502), Fault::CloseConnection]);
+        state.push(
+            &FaultTarget::Operation("other".into()),
+            [Fault::Status(500)],
+        );
+        state.push(
+            &FaultTarget::Any,
+            [Fault::Status(502), Fault::CloseConnection],
+        );
         assert_eq!(state.next(&operation, "/").fault, Some(Fault::Status(502)));
-        assert_eq!(state.next(&operation, "/").fault, Some(Fault::CloseConnection));
+        assert_eq!(
+            state.next(&operation, "/").fault,
+            Some(Fault::CloseConnection)
+        );
         assert_eq!(state.next(&operation, "/").fault, None);
         assert_eq!(state.next(&other, "/").fault, Some(Fault::Status(500)));
     }

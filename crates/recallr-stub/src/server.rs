@@ -116,6 +116,30 @@ impl StubServer {
         store: Store,
     ) -> std::io::Result<StubServer> {
         let spec = Spec::embedded().map_err(std::io::Error::other)?;
+        Self::serve_spec(addr, config, store, spec).await
+    }
+
+    /// Starts on `127.0.0.1` serving `spec` (an effective spec, OpenAPI
+    /// 3.0 JSON) instead of the embedded one: for example a newer vendor
+    /// release, whose new operations are validated from it and answered
+    /// with synthesised responses. The parsed spec is kept for the life of
+    /// the process.
+    pub async fn start_with_spec(
+        config: StubConfig,
+        store: Store,
+        spec: &str,
+    ) -> std::io::Result<StubServer> {
+        let spec = Spec::parse(spec).map_err(std::io::Error::other)?;
+        let spec: &'static Spec = Box::leak(Box::new(spec));
+        Self::serve_spec((Ipv4Addr::LOCALHOST, 0).into(), config, store, spec).await
+    }
+
+    async fn serve_spec(
+        addr: SocketAddr,
+        config: StubConfig,
+        store: Store,
+        spec: &'static Spec,
+    ) -> std::io::Result<StubServer> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {

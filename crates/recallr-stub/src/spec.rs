@@ -93,12 +93,12 @@ impl Spec {
 
     pub fn parse(text: &str) -> Result<Spec, String> {
         let document: Value =
-            serde_json::from_str(text).map_err(|error| format!("the embedded spec: {error}"))?;
+            serde_json::from_str(text).map_err(|error| format!("invalid spec: {error}"))?;
         let mut operations = Vec::new();
         let paths = document
             .get("paths")
             .and_then(Value::as_object)
-            .ok_or("the embedded spec has no paths")?;
+            .ok_or("invalid spec: it has no paths")?;
         for (path, item) in paths {
             let Some(item) = item.as_object() else {
                 continue;
@@ -205,7 +205,9 @@ fn operation_of(document: &Value, method: Method, path: &str, operation: &Value)
                 .collect()
         })
         .unwrap_or_default();
-    let body = operation.get("requestBody").map(|body| resolve(document, body));
+    let body = operation
+        .get("requestBody")
+        .map(|body| resolve(document, body));
     let body_required = body
         .and_then(|body| body.get("required"))
         .and_then(Value::as_bool)

@@ -246,16 +246,24 @@ impl<'de> Deserialize<'de> for DataUserEntry {
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a list of sessions or a user object")
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                let sessions =
-                    Vec::<SessionInfo>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let sessions = Vec::<SessionInfo>::deserialize(
+                    serde::de::value::SeqAccessDeserializer::new(seq),
+                )?;
                 Ok(DataUserEntry(DataUser {
                     sessions,
                     ..DataUser::default()
                 }))
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                DataUser::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(DataUserEntry)
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                DataUser::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(DataUserEntry)
             }
         }
         deserializer.deserialize_any(Visitor)
@@ -507,13 +515,20 @@ impl Store {
         if data.sessions.get(session_id).is_none() {
             return false;
         }
-        data.messages.entry(session_id).or_default().extend(messages);
+        data.messages
+            .entry(session_id)
+            .or_default()
+            .extend(messages);
         true
     }
 
     /// A session's messages, chronological, or `None` if there is no such
     /// user or session.
-    pub fn messages(&self, user: &str, session_id: Uuid) -> Option<Vec<recallr_api::types::Message>> {
+    pub fn messages(
+        &self,
+        user: &str,
+        session_id: Uuid,
+    ) -> Option<Vec<recallr_api::types::Message>> {
         let mut inner = self.write();
         let data = inner.users.get_mut(user)?;
         data.sessions.get(session_id)?;
@@ -525,7 +540,8 @@ impl Store {
     pub fn insert_memory(&self, user: &str, memory: recallr_api::types::Memory) {
         let mut inner = self.write();
         let data = inner.users.entry(user.to_string()).or_default();
-        data.memories.retain(|have| have.memory_id != memory.memory_id);
+        data.memories
+            .retain(|have| have.memory_id != memory.memory_id);
         data.memories.push(memory);
     }
 

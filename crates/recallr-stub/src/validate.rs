@@ -27,7 +27,12 @@ pub(crate) struct FieldError {
 }
 
 impl FieldError {
-    fn new(loc: Vec<ValidationErrorLocItem>, kind: &'static str, msg: String, input: Value) -> Self {
+    fn new(
+        loc: Vec<ValidationErrorLocItem>,
+        kind: &'static str,
+        msg: String,
+        input: Value,
+    ) -> Self {
         Self {
             kind,
             loc,
@@ -169,7 +174,9 @@ pub(crate) fn validate(
                         Err(error) => errors.push(error),
                     }
                 }
-                input.params.insert(param.name.clone(), Value::Array(values));
+                input
+                    .params
+                    .insert(param.name.clone(), Value::Array(values));
             }
             Location::Query => {
                 // Starlette hands a scalar parameter its last value.
@@ -209,10 +216,9 @@ pub(crate) fn validate(
             }
         } else {
             match serde_json::from_slice::<Value>(body) {
-                Ok(value) => match check(spec, schema, value, &at, &mut errors) {
-                    Some(value) => input.body = Some(value),
-                    None => {}
-                },
+                Ok(value) => {
+                    input.body = check(spec, schema, value, &at, &mut errors);
+                }
                 Err(error) => {
                     // Python's `pos`: where the problem is, the end for a
                     // body cut short.
@@ -385,12 +391,7 @@ fn bounds(
     at: &[ValidationErrorLocItem],
 ) -> Result<(), FieldError> {
     let limit = |name| schema.get(name).filter(|value| value.is_number());
-    let exclusive = |name| {
-        schema
-            .get(name)
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
-    };
+    let exclusive = |name| schema.get(name).and_then(Value::as_bool).unwrap_or(false);
     let as_f64 = |value: &Value| value.as_f64().unwrap_or(0.0);
     if let Some(min) = limit("minimum") {
         let (kind, word, key, failed) = if exclusive("exclusiveMinimum") {
@@ -488,7 +489,12 @@ fn check(
                     None
                 }
             },
-            _ => fail(errors, "enum", &format!("Input should be {}", expected(values)), value),
+            _ => fail(
+                errors,
+                "enum",
+                &format!("Input should be {}", expected(values)),
+                value,
+            ),
         };
     }
     match resolved.get("type").and_then(Value::as_str) {
@@ -570,7 +576,12 @@ fn check(
                 }
                 Some(value)
             }
-            _ => fail(errors, "string_type", "Input should be a valid string", value),
+            _ => fail(
+                errors,
+                "string_type",
+                "Input should be a valid string",
+                value,
+            ),
         },
         Some("integer") => {
             let number = match &value {
@@ -608,7 +619,12 @@ fn check(
         }
         Some("number") => {
             let Some(number) = value.as_f64() else {
-                return fail(errors, "float_type", "Input should be a valid number", value);
+                return fail(
+                    errors,
+                    "float_type",
+                    "Input should be a valid number",
+                    value,
+                );
             };
             match bounds(resolved, number, value.clone(), at) {
                 Ok(()) => Some(value),
@@ -620,7 +636,12 @@ fn check(
         }
         Some("boolean") => match value {
             Value::Bool(_) => Some(value),
-            _ => fail(errors, "bool_type", "Input should be a valid boolean", value),
+            _ => fail(
+                errors,
+                "bool_type",
+                "Input should be a valid boolean",
+                value,
+            ),
         },
         _ => Some(value),
     }
@@ -747,7 +768,12 @@ mod tests {
     fn bodies_are_checked_against_their_schema() {
         let path = "/api/v1/users/u/sessions";
         assert_eq!(
-            errors(Method::POST, path, "", r#"{"auto_process_after_seconds": 10}"#),
+            errors(
+                Method::POST,
+                path,
+                "",
+                r#"{"auto_process_after_seconds": 10}"#
+            ),
             json!([{"type": "greater_than_equal", "loc": ["body", "auto_process_after_seconds"],
                     "msg": "Input should be greater than or equal to 600", "input": 10, "ctx": {"ge": 600}}])
         );
@@ -765,12 +791,22 @@ mod tests {
 
     #[test]
     fn path_uuids_and_booleans_and_numbers_are_checked() {
-        let bad = errors(Method::GET, "/api/v1/users/u/sessions/nope", "include_summary=maybe", "");
+        let bad = errors(
+            Method::GET,
+            "/api/v1/users/u/sessions/nope",
+            "include_summary=maybe",
+            "",
+        );
         assert_eq!(bad[0]["type"], "uuid_parsing");
         assert_eq!(bad[0]["loc"], json!(["path", "session_id"]));
         assert_eq!(bad[1]["type"], "bool_parsing");
         let context = "/api/v1/users/u/sessions/00000000-0000-4000-8000-000000000001/context";
-        let bad = errors(Method::GET, context, "memories_threshold=0.9&recall_strategy=deep", "");
+        let bad = errors(
+            Method::GET,
+            context,
+            "memories_threshold=0.9&recall_strategy=deep",
+            "",
+        );
         assert_eq!(bad[0]["type"], "enum");
         assert_eq!(bad[1]["type"], "less_than_equal");
     }

@@ -147,7 +147,10 @@ fn check_answers(conflict: &MergeConflict, answers: &MergeConflictAnswers) -> Re
         })
         .collect();
     if !missing.is_empty() {
-        return Err(format!("Missing answers for questions: {}", missing.join("; ")));
+        return Err(format!(
+            "Missing answers for questions: {}",
+            missing.join("; ")
+        ));
     }
     for answer in &answers.question_answers {
         let options = questions

@@ -16,8 +16,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use recallr_api::types::{ContextMetadata, ContextResponse, RecallStrategy};
 
-use super::sessions::{session_id, session_not_found};
 use super::Ctx;
+use super::sessions::{session_id, session_not_found};
 use crate::response;
 
 pub(crate) fn get(ctx: &Ctx<'_>) -> Response {
@@ -52,7 +52,11 @@ pub(crate) fn get(ctx: &Ctx<'_>) -> Response {
             text.push_str(&format!("- {}\n", memory.content));
         }
         text.push_str("\nRecent messages:\n");
-        let messages = data.messages.get(&id).map(Vec::as_slice).unwrap_or_default();
+        let messages = data
+            .messages
+            .get(&id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let start = messages.len().saturating_sub(last_messages);
         for message in &messages[start..] {
             text.push_str(&format!("{}: {}\n", message.role, message.content));
@@ -63,7 +67,11 @@ pub(crate) fn get(ctx: &Ctx<'_>) -> Response {
     let mut answer = ContextResponse::new(true);
     answer.context = Some(text);
     if ctx.input.bool("include_metadata_ids") {
-        let used = if strategy == "auto" { "balanced" } else { strategy };
+        let used = if strategy == "auto" {
+            "balanced"
+        } else {
+            strategy
+        };
         let mut metadata = ContextMetadata::new(RecallStrategy::from(used));
         metadata.memory_ids = Some(memory_ids);
         metadata.session_ids = Some(vec![id.to_string()]);

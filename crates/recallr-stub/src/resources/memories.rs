@@ -67,8 +67,8 @@ pub(crate) fn derive(data: &mut UserData, session: Uuid, at: DateTime<Utc>) {
         let first = (seed % CATEGORIES.len() as u64) as usize;
         let mut categories = vec![CATEGORIES[first].to_string()];
         if seed & (1 << 40) != 0 {
-            let second = (first + 1 + (seed >> 8) as usize % (CATEGORIES.len() - 1))
-                % CATEGORIES.len();
+            let second =
+                (first + 1 + (seed >> 8) as usize % (CATEGORIES.len() - 1)) % CATEGORIES.len();
             categories.push(CATEGORIES[second].to_string());
         }
         derived.push(Memory::new(
@@ -86,7 +86,8 @@ pub(crate) fn derive(data: &mut UserData, session: Uuid, at: DateTime<Utc>) {
         ));
     }
     for memory in derived {
-        data.memories.retain(|have| have.memory_id != memory.memory_id);
+        data.memories
+            .retain(|have| have.memory_id != memory.memory_id);
         data.memories.push(memory);
     }
 }

@@ -69,7 +69,11 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Response {
     if data.sessions.get(id).is_none() {
         return session_not_found(ctx.input.str("session_id"));
     }
-    let all = data.messages.get(&id).map(Vec::as_slice).unwrap_or_default();
+    let all = data
+        .messages
+        .get(&id)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     let (messages, total, has_more) = page(all, ctx.input, 50);
     response::json(StatusCode::OK, &MessageList::new(has_more, messages, total))
 }

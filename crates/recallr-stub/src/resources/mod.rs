@@ -19,8 +19,8 @@ use crate::state::{Shared, Timing};
 use crate::store::Inner;
 use crate::validate::Input;
 
-pub(crate) mod context;
 pub(crate) mod conflicts;
+pub(crate) mod context;
 pub(crate) mod memories;
 pub(crate) mod messages;
 pub(crate) mod sessions;
@@ -34,6 +34,9 @@ pub(crate) struct Ctx<'a> {
     pub now: DateTime<Utc>,
 }
 
+// The error is the answer itself, returned at once by the handler: boxing
+// it would only add an allocation on the error path.
+#[allow(clippy::result_large_err)]
 impl Ctx<'_> {
     pub fn timing(&self) -> Timing {
         self.shared.timing
@@ -141,7 +144,11 @@ pub(crate) async fn dispatch(State(shared): State<Arc<Shared>>, request: Request
 }
 
 /// One page of `items`: the slice, the total and whether more follow.
-pub(crate) fn page<T: Clone>(items: &[T], input: &Input, default_limit: u64) -> (Vec<T>, i64, bool) {
+pub(crate) fn page<T: Clone>(
+    items: &[T],
+    input: &Input,
+    default_limit: u64,
+) -> (Vec<T>, i64, bool) {
     let offset = usize::try_from(input.u64("offset").unwrap_or(0)).unwrap_or(usize::MAX);
     let limit = usize::try_from(input.u64("limit").unwrap_or(default_limit)).unwrap_or(usize::MAX);
     let start = offset.min(items.len());

@@ -23,8 +23,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use recallr_api::types::{
-    CreateSessionRequest, DetailResponse, SessionList, SessionMemory,
-    SessionResponse, SessionStatus, UpdateSessionRequest,
+    CreateSessionRequest, DetailResponse, SessionList, SessionMemory, SessionResponse,
+    SessionStatus, UpdateSessionRequest,
 };
 use uuid::Uuid;
 
@@ -264,4 +264,3 @@ pub(crate) fn process(ctx: &Ctx<'_>) -> Response {
         &DetailResponse::new("Session processing started".to_string()),
     )
 }
-

@@ -91,7 +91,12 @@ pub enum Check {
 
 /// `method path_and_query` with the default credentials and an optional
 /// JSON body; the answer is checked against the spec's response schema.
-pub async fn call(server: &StubServer, method: &str, path_and_query: &str, body: Option<Value>) -> Answer {
+pub async fn call(
+    server: &StubServer,
+    method: &str,
+    path_and_query: &str,
+    body: Option<Value>,
+) -> Answer {
     send(
         server,
         method,

@@ -29,11 +29,23 @@ async fn stub() -> StubServer {
 }
 
 async fn create_user(server: &StubServer, id: &str) -> Answer {
-    call(server, "POST", "/api/v1/users", Some(json!({"custom_user_id": id, "metadata": {"plan": "pro"}}))).await
+    call(
+        server,
+        "POST",
+        "/api/v1/users",
+        Some(json!({"custom_user_id": id, "metadata": {"plan": "pro"}})),
+    )
+    .await
 }
 
 async fn create_session(server: &StubServer, user: &str, body: Value) -> String {
-    let answer = call(server, "POST", &format!("/api/v1/users/{user}/sessions"), Some(body)).await;
+    let answer = call(
+        server,
+        "POST",
+        &format!("/api/v1/users/{user}/sessions"),
+        Some(body),
+    )
+    .await;
     assert_eq!(answer.status, 201, "{}", answer.body);
     assert_eq!(answer.body["session"]["status"], "pending");
     answer.body["session"]["session_id"]
@@ -53,8 +65,17 @@ async fn add(server: &StubServer, user: &str, session: &str, role: &str, text: &
 }
 
 async fn status(server: &StubServer, user: &str, session: &str) -> String {
-    let answer = call(server, "GET", &format!("/api/v1/users/{user}/sessions/{session}"), None).await;
-    answer.body["session"]["status"].as_str().unwrap_or_default().to_string()
+    let answer = call(
+        server,
+        "GET",
+        &format!("/api/v1/users/{user}/sessions/{session}"),
+        None,
+    )
+    .await;
+    answer.body["session"]["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[tokio::test]
@@ -66,24 +87,68 @@ async fn users_are_created_once_renamed_and_deleted_with_everything() {
     assert_eq!(create_user(&server, "ann").await.status, 409);
     create_user(&server, "bob").await;
     let list = call(&server, "GET", "/api/v1/users?partial_user_id=an", None).await;
-    assert_eq!((list.body["total"].clone(), list.body["users"][0]["custom_user_id"].clone()), (json!(1), json!("ann")));
-    let filtered = call(&server, "GET", "/api/v1/users?metadata_filter=%7B%22plan%22%3A%22pro%22%7D&limit=1", None).await;
-    assert_eq!((filtered.body["total"].clone(), filtered.body["has_more"].clone()), (json!(2), json!(true)));
+    assert_eq!(
+        (
+            list.body["total"].clone(),
+            list.body["users"][0]["custom_user_id"].clone()
+        ),
+        (json!(1), json!("ann"))
+    );
+    let filtered = call(
+        &server,
+        "GET",
+        "/api/v1/users?metadata_filter=%7B%22plan%22%3A%22pro%22%7D&limit=1",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (
+            filtered.body["total"].clone(),
+            filtered.body["has_more"].clone()
+        ),
+        (json!(2), json!(true))
+    );
 
-    let taken = call(&server, "PUT", "/api/v1/users/ann", Some(json!({"new_custom_user_id": "bob"}))).await;
+    let taken = call(
+        &server,
+        "PUT",
+        "/api/v1/users/ann",
+        Some(json!({"new_custom_user_id": "bob"})),
+    )
+    .await;
     assert_eq!(taken.status, 409);
     let session = create_session(&server, "ann", json!({})).await;
-    let renamed = call(&server, "PUT", "/api/v1/users/ann", Some(json!({"new_custom_user_id": "cat", "new_metadata": {"x": 1}}))).await;
+    let renamed = call(
+        &server,
+        "PUT",
+        "/api/v1/users/ann",
+        Some(json!({"new_custom_user_id": "cat", "new_metadata": {"x": 1}})),
+    )
+    .await;
     assert_eq!(renamed.status, 200);
     assert_eq!(renamed.body["user"]["custom_user_id"], "cat");
     assert_eq!(renamed.body["user"]["metadata"], json!({"x": 1}));
-    assert_eq!(call(&server, "GET", "/api/v1/users/ann", None).await.status, 404);
-    let moved = call(&server, "GET", &format!("/api/v1/users/cat/sessions/{session}"), None).await;
+    assert_eq!(
+        call(&server, "GET", "/api/v1/users/ann", None).await.status,
+        404
+    );
+    let moved = call(
+        &server,
+        "GET",
+        &format!("/api/v1/users/cat/sessions/{session}"),
+        None,
+    )
+    .await;
     assert_eq!(moved.status, 200, "the sessions moved with the user");
 
     let deleted = call(&server, "DELETE", "/api/v1/users/cat", None).await;
     assert_eq!((deleted.status, deleted.body), (204, Value::Null));
-    assert_eq!(call(&server, "DELETE", "/api/v1/users/cat", None).await.status, 404);
+    assert_eq!(
+        call(&server, "DELETE", "/api/v1/users/cat", None)
+            .await
+            .status,
+        404
+    );
     assert!(server.store().memories("cat").is_none());
     let recreated = create_user(&server, "cat").await;
     assert_eq!(recreated.status, 201);
@@ -96,19 +161,42 @@ async fn a_session_is_processed_on_request_then_on_the_clock_and_derives_memorie
     let server = stub().await;
     create_user(&server, "u").await;
     let session = create_session(&server, "u", json!({"metadata": {"topic": "food"}})).await;
-    assert_eq!(add(&server, "u", &session, "user", "I love ramen").await.status, 200);
-    assert_eq!(add(&server, "u", &session, "assistant", "Noted").await.status, 200);
-    assert_eq!(add(&server, "u", &session, "user", "I live in Oslo").await.status, 200);
+    assert_eq!(
+        add(&server, "u", &session, "user", "I love ramen")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        add(&server, "u", &session, "assistant", "Noted")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        add(&server, "u", &session, "user", "I live in Oslo")
+            .await
+            .status,
+        200
+    );
     let bad_role = add(&server, "u", &session, "system", "hi").await;
     assert_eq!(bad_role.status, 400);
 
     let process = format!("/api/v1/users/u/sessions/{session}/process");
     assert_eq!(call(&server, "POST", &process, None).await.status, 200);
     assert_eq!(status(&server, "u", &session).await, "processing");
-    assert_eq!(call(&server, "POST", &process, None).await.status, 400, "not pending");
+    assert_eq!(
+        call(&server, "POST", &process, None).await.status,
+        400,
+        "not pending"
+    );
     let late = add(&server, "u", &session, "user", "too late").await;
     assert_eq!(late.status, 400);
-    assert!(late.body["detail"].as_str().is_some_and(|d| d.contains("pending")));
+    assert!(
+        late.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("pending"))
+    );
 
     server.clock().advance(Duration::from_secs(2));
     assert_eq!(status(&server, "u", &session).await, "processed");
@@ -124,10 +212,25 @@ async fn a_session_is_processed_on_request_then_on_the_clock_and_derives_memorie
 
     // The same conversation gives the same memories.
     let again = memories.body["items"][0]["memory_id"].clone();
-    let with = call(&server, "GET", &format!("/api/v1/users/u/sessions/{session}?include_memories=true&include_summary=true"), None).await;
-    assert_eq!(with.body["session"]["memories"].as_array().map(Vec::len), Some(2));
+    let with = call(
+        &server,
+        "GET",
+        &format!("/api/v1/users/u/sessions/{session}?include_memories=true&include_summary=true"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        with.body["session"]["memories"].as_array().map(Vec::len),
+        Some(2)
+    );
     assert!(with.body["session"]["session_summary"].is_string());
-    assert!(with.body["session"]["memories"].as_array().expect("memories").iter().any(|m| m["memory_id"] == again));
+    assert!(
+        with.body["session"]["memories"]
+            .as_array()
+            .expect("memories")
+            .iter()
+            .any(|m| m["memory_id"] == again)
+    );
 }
 
 #[tokio::test]
@@ -138,25 +241,49 @@ async fn a_pending_session_auto_processes_after_its_delay_from_the_last_message(
     server.clock().advance(Duration::from_secs(600));
     add(&server, "u", &session, "user", "hello").await;
     server.clock().advance(Duration::from_secs(899));
-    assert_eq!(status(&server, "u", &session).await, "pending", "the message reset the timer");
+    assert_eq!(
+        status(&server, "u", &session).await,
+        "pending",
+        "the message reset the timer"
+    );
     server.clock().advance(Duration::from_secs(1));
     assert_eq!(status(&server, "u", &session).await, "processing");
     server.clock().advance(Duration::from_secs(2));
     assert_eq!(status(&server, "u", &session).await, "processed");
-    let too_soon = call(&server, "POST", "/api/v1/users/u/sessions", Some(json!({"auto_process_after_seconds": 599}))).await;
+    let too_soon = call(
+        &server,
+        "POST",
+        "/api/v1/users/u/sessions",
+        Some(json!({"auto_process_after_seconds": 599})),
+    )
+    .await;
     assert_eq!(too_soon.status, 422);
-    assert_eq!(too_soon.body["detail"][0]["loc"], json!(["body", "auto_process_after_seconds"]));
+    assert_eq!(
+        too_soon.body["detail"][0]["loc"],
+        json!(["body", "auto_process_after_seconds"])
+    );
 }
 
 #[tokio::test]
 async fn sessions_update_delete_and_cascade() {
     let server = stub().await;
     create_user(&server, "u").await;
-    let session = create_session(&server, "u", json!({"custom_created_at_utc": "2024-05-01T00:00:00Z"})).await;
+    let session = create_session(
+        &server,
+        "u",
+        json!({"custom_created_at_utc": "2024-05-01T00:00:00Z"}),
+    )
+    .await;
     let path = format!("/api/v1/users/u/sessions/{session}");
     let got = call(&server, "GET", &path, None).await;
     assert_eq!(got.body["session"]["created_at"], "2024-05-01T00:00:00Z");
-    let updated = call(&server, "PUT", &path, Some(json!({"new_metadata": {"a": {"b": 1}}}))).await;
+    let updated = call(
+        &server,
+        "PUT",
+        &path,
+        Some(json!({"new_metadata": {"a": {"b": 1}}})),
+    )
+    .await;
     assert_eq!(updated.body["session"]["metadata"], json!({"a": {"b": 1}}));
     add(&server, "u", &session, "user", "remember this").await;
     call(&server, "POST", &format!("{path}/process"), None).await;
@@ -169,12 +296,30 @@ async fn sessions_update_delete_and_cascade() {
     assert_eq!(call(&server, "DELETE", &path, None).await.status, 204);
     assert_eq!(call(&server, "GET", &path, None).await.status, 404);
     assert_eq!(server.store().memories("u").map(|m| m.len()), Some(0));
-    assert_eq!(server.store().merge_conflicts("u").map(|c| c.len()), Some(0));
+    assert_eq!(
+        server.store().merge_conflicts("u").map(|c| c.len()),
+        Some(0)
+    );
     let messages = call(&server, "GET", "/api/v1/users/u/messages", None).await;
     assert_eq!(messages.body["messages"], json!([]));
     let unknown = Uuid::from_u128(9);
-    assert_eq!(call(&server, "DELETE", &format!("/api/v1/users/u/sessions/{unknown}"), None).await.status, 404);
-    assert_eq!(call(&server, "GET", "/api/v1/users/u/sessions/not-a-uuid", None).await.status, 422);
+    assert_eq!(
+        call(
+            &server,
+            "DELETE",
+            &format!("/api/v1/users/u/sessions/{unknown}"),
+            None
+        )
+        .await
+        .status,
+        404
+    );
+    assert_eq!(
+        call(&server, "GET", "/api/v1/users/u/sessions/not-a-uuid", None)
+            .await
+            .status,
+        422
+    );
 }
 
 #[tokio::test]
@@ -188,14 +333,39 @@ async fn messages_are_chronological_paged_and_user_wide() {
         let session = if n % 2 == 0 { &first } else { &second };
         add(&server, "u", session, "user", &format!("m{n}")).await;
     }
-    let page = call(&server, "GET", &format!("/api/v1/users/u/sessions/{first}/messages?offset=1&limit=2"), None).await;
-    let texts: Vec<&str> = page.body["messages"].as_array().expect("messages").iter().filter_map(|m| m["content"].as_str()).collect();
+    let page = call(
+        &server,
+        "GET",
+        &format!("/api/v1/users/u/sessions/{first}/messages?offset=1&limit=2"),
+        None,
+    )
+    .await;
+    let texts: Vec<&str> = page.body["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|m| m["content"].as_str())
+        .collect();
     assert_eq!(texts, ["m2", "m4"]);
-    assert_eq!((page.body["total"].clone(), page.body["has_more"].clone()), (json!(4), json!(true)));
-    let over = call(&server, "GET", &format!("/api/v1/users/u/sessions/{first}/messages?limit=501"), None).await;
+    assert_eq!(
+        (page.body["total"].clone(), page.body["has_more"].clone()),
+        (json!(4), json!(true))
+    );
+    let over = call(
+        &server,
+        "GET",
+        &format!("/api/v1/users/u/sessions/{first}/messages?limit=501"),
+        None,
+    )
+    .await;
     assert_eq!(over.status, 422);
     let last = call(&server, "GET", "/api/v1/users/u/messages?limit=3", None).await;
-    let texts: Vec<&str> = last.body["messages"].as_array().expect("messages").iter().filter_map(|m| m["content"].as_str()).collect();
+    let texts: Vec<&str> = last.body["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter_map(|m| m["content"].as_str())
+        .collect();
     assert_eq!(texts, ["m4", "m5", "m6"]);
     assert_eq!(last.body["messages"][1]["session_id"], json!(second));
 }
@@ -206,7 +376,13 @@ async fn processed_user(server: &StubServer) -> String {
     for text in ["one", "two", "three", "four", "five", "six"] {
         add(server, "u", &session, "user", text).await;
     }
-    call(server, "POST", &format!("/api/v1/users/u/sessions/{session}/process"), None).await;
+    call(
+        server,
+        "POST",
+        &format!("/api/v1/users/u/sessions/{session}/process"),
+        None,
+    )
+    .await;
     server.clock().advance(Duration::from_secs(3));
     session
 }
@@ -215,27 +391,102 @@ async fn processed_user(server: &StubServer) -> String {
 async fn memories_filter_get_and_delete() {
     let server = stub().await;
     let session = processed_user(&server).await;
-    let all = call(&server, "GET", "/api/v1/users/u/memories?include_connected_memories=false&include_previous_versions=false", None).await;
+    let all = call(
+        &server,
+        "GET",
+        "/api/v1/users/u/memories?include_connected_memories=false&include_previous_versions=false",
+        None,
+    )
+    .await;
     assert_eq!(all.body["total"], 6);
     let first = &all.body["items"][0];
     assert!(first.get("connected_memories").is_none());
-    let category = first["categories"][0].as_str().expect("a category").to_string();
-    let by_category = call(&server, "GET", &format!("/api/v1/users/u/memories?categories={category}"), None).await;
-    assert!(by_category.body["items"].as_array().expect("items").iter().all(|m| m["categories"].as_array().is_some_and(|c| c.contains(&json!(category)))));
-    let invalid = call(&server, "GET", "/api/v1/users/u/memories?categories=work&categories=nonsense", None).await;
+    let category = first["categories"][0]
+        .as_str()
+        .expect("a category")
+        .to_string();
+    let by_category = call(
+        &server,
+        "GET",
+        &format!("/api/v1/users/u/memories?categories={category}"),
+        None,
+    )
+    .await;
+    assert!(
+        by_category.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|m| m["categories"]
+                .as_array()
+                .is_some_and(|c| c.contains(&json!(category))))
+    );
+    let invalid = call(
+        &server,
+        "GET",
+        "/api/v1/users/u/memories?categories=work&categories=nonsense",
+        None,
+    )
+    .await;
     assert_eq!(invalid.status, 400);
-    assert_eq!(invalid.body["detail"]["invalid_categories"], json!(["nonsense"]));
+    assert_eq!(
+        invalid.body["detail"]["invalid_categories"],
+        json!(["nonsense"])
+    );
     let by_session = call(&server, "GET", &format!("/api/v1/users/u/memories?session_id_filter={session}&session_metadata_filter=%7B%22topic%22%3A%22travel%22%7D&limit=4"), None).await;
-    assert_eq!((by_session.body["total"].clone(), by_session.body["has_more"].clone()), (json!(6), json!(true)));
-    let none = call(&server, "GET", "/api/v1/users/u/memories?session_metadata_filter=%7B%22topic%22%3A%22food%22%7D", None).await;
+    assert_eq!(
+        (
+            by_session.body["total"].clone(),
+            by_session.body["has_more"].clone()
+        ),
+        (json!(6), json!(true))
+    );
+    let none = call(
+        &server,
+        "GET",
+        "/api/v1/users/u/memories?session_metadata_filter=%7B%22topic%22%3A%22food%22%7D",
+        None,
+    )
+    .await;
     assert_eq!(none.body["total"], 0);
 
     let id = first["memory_id"].as_str().expect("an id").to_string();
-    let got = call(&server, "GET", &format!("/api/v1/users/u/memory/{id}"), None).await;
+    let got = call(
+        &server,
+        "GET",
+        &format!("/api/v1/users/u/memory/{id}"),
+        None,
+    )
+    .await;
     assert_eq!(got.body["memory_id"], json!(id));
-    assert_eq!(call(&server, "DELETE", &format!("/api/v1/users/u/memory/{id}?delete_previous_versions=true"), None).await.status, 204);
-    assert_eq!(call(&server, "GET", &format!("/api/v1/users/u/memory/{id}"), None).await.status, 404);
-    assert_eq!(call(&server, "GET", "/api/v1/users/nobody/memories", None).await.status, 404);
+    assert_eq!(
+        call(
+            &server,
+            "DELETE",
+            &format!("/api/v1/users/u/memory/{id}?delete_previous_versions=true"),
+            None
+        )
+        .await
+        .status,
+        204
+    );
+    assert_eq!(
+        call(
+            &server,
+            "GET",
+            &format!("/api/v1/users/u/memory/{id}"),
+            None
+        )
+        .await
+        .status,
+        404
+    );
+    assert_eq!(
+        call(&server, "GET", "/api/v1/users/nobody/memories", None)
+            .await
+            .status,
+        404
+    );
 }
 
 fn conflict(session: Uuid) -> MergeConflict {
@@ -249,7 +500,10 @@ fn conflict(session: Uuid) -> MergeConflict {
     );
     MergeConflict::new(
         vec![
-            MergeConflictQuestion::new(vec!["Oslo".into(), "Bergen".into()], "Where do you live?".into()),
+            MergeConflictQuestion::new(
+                vec!["Oslo".into(), "Bergen".into()],
+                "Where do you live?".into(),
+            ),
             MergeConflictQuestion::new(vec!["yes".into(), "no".into()], "Did you move?".into()),
         ],
         vec![memory],
@@ -271,34 +525,95 @@ async fn merge_conflicts_list_resolve_and_settle_on_the_clock() {
     older.created_at = timestamp(5);
     server.store().insert_merge_conflict("u", older);
 
-    let list = call(&server, "GET", "/api/v1/users/u/merge-conflicts?sort_order=asc", None).await;
-    assert_eq!(list.body["conflicts"][0]["id"], json!(Uuid::from_u128(0xC1)));
-    let bad = call(&server, "GET", "/api/v1/users/u/merge-conflicts?sort_by=mood", None).await;
+    let list = call(
+        &server,
+        "GET",
+        "/api/v1/users/u/merge-conflicts?sort_order=asc",
+        None,
+    )
+    .await;
+    assert_eq!(
+        list.body["conflicts"][0]["id"],
+        json!(Uuid::from_u128(0xC1))
+    );
+    let bad = call(
+        &server,
+        "GET",
+        "/api/v1/users/u/merge-conflicts?sort_by=mood",
+        None,
+    )
+    .await;
     assert_eq!(bad.status, 400);
-    let bad_status = call(&server, "GET", "/api/v1/users/u/merge-conflicts?status=DONE", None).await;
+    let bad_status = call(
+        &server,
+        "GET",
+        "/api/v1/users/u/merge-conflicts?status=DONE",
+        None,
+    )
+    .await;
     assert_eq!(bad_status.status, 422);
 
-    let resolve = format!("/api/v1/users/u/merge-conflicts/{}/resolve", Uuid::from_u128(0xC0));
+    let resolve = format!(
+        "/api/v1/users/u/merge-conflicts/{}/resolve",
+        Uuid::from_u128(0xC0)
+    );
     let answer = |q: &str, a: &str| json!({"question": q, "answer": a});
     for (answers, problem) in [
         (vec![answer("Who are you?", "me")], "Invalid questions"),
-        (vec![answer("Where do you live?", "Oslo")], "Missing answers"),
-        (vec![answer("Where do you live?", "Paris"), answer("Did you move?", "no")], "Invalid answer"),
+        (
+            vec![answer("Where do you live?", "Oslo")],
+            "Missing answers",
+        ),
+        (
+            vec![
+                answer("Where do you live?", "Paris"),
+                answer("Did you move?", "no"),
+            ],
+            "Invalid answer",
+        ),
     ] {
-        let refused = call(&server, "POST", &resolve, Some(json!({"question_answers": answers}))).await;
+        let refused = call(
+            &server,
+            "POST",
+            &resolve,
+            Some(json!({"question_answers": answers})),
+        )
+        .await;
         assert_eq!(refused.status, 400);
-        assert!(refused.body["detail"].as_str().is_some_and(|d| d.contains(problem)), "{}", refused.body);
+        assert!(
+            refused.body["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains(problem)),
+            "{}",
+            refused.body
+        );
     }
     let good = json!({"question_answers": [answer("Where do you live?", "Bergen"), answer("Did you move?", "yes")]});
     let resolved = call(&server, "POST", &resolve, Some(good.clone())).await;
     assert_eq!(resolved.status, 200);
     assert_eq!(resolved.body["conflict"]["status"], "IN_QUEUE");
-    assert_eq!(call(&server, "POST", &resolve, Some(good)).await.status, 400, "already resolved");
+    assert_eq!(
+        call(&server, "POST", &resolve, Some(good)).await.status,
+        400,
+        "already resolved"
+    );
     server.clock().advance(Duration::from_secs(2));
-    let get = call(&server, "GET", &format!("/api/v1/users/u/merge-conflicts/{}", Uuid::from_u128(0xC0)), None).await;
+    let get = call(
+        &server,
+        "GET",
+        &format!("/api/v1/users/u/merge-conflicts/{}", Uuid::from_u128(0xC0)),
+        None,
+    )
+    .await;
     assert_eq!(get.body["conflict"]["status"], "RESOLVED");
     assert!(get.body["conflict"]["resolved_at"].is_string());
-    let pending = call(&server, "GET", "/api/v1/users/u/merge-conflicts?status=PENDING", None).await;
+    let pending = call(
+        &server,
+        "GET",
+        "/api/v1/users/u/merge-conflicts?status=PENDING",
+        None,
+    )
+    .await;
     assert_eq!(pending.body["total"], 1);
     let missing = format!("/api/v1/users/u/merge-conflicts/{}", Uuid::from_u128(1));
     assert_eq!(call(&server, "GET", &missing, None).await.status, 404);
@@ -309,22 +624,65 @@ async fn context_is_deterministic_with_metadata_and_streams() {
     let server = stub().await;
     let session = processed_user(&server).await;
     let path = format!("/api/v1/users/u/sessions/{session}/context");
-    let plain = call(&server, "GET", &format!("{path}?last_n_messages=2&include_system_prompt=false"), None).await;
+    let plain = call(
+        &server,
+        "GET",
+        &format!("{path}?last_n_messages=2&include_system_prompt=false"),
+        None,
+    )
+    .await;
     assert_eq!(plain.body["is_final"], true);
-    let text = plain.body["context"].as_str().expect("a context").to_string();
-    assert!(text.contains("- six") && text.contains("user: five\nuser: six"), "{text}");
+    let text = plain.body["context"]
+        .as_str()
+        .expect("a context")
+        .to_string();
+    assert!(
+        text.contains("- six") && text.contains("user: five\nuser: six"),
+        "{text}"
+    );
     assert!(plain.body["metadata"].is_null());
-    assert_eq!(call(&server, "GET", &format!("{path}?last_n_messages=2&include_system_prompt=false"), None).await.body, plain.body);
-    let with_ids = call(&server, "GET", &format!("{path}?include_metadata_ids=true&recall_strategy=auto"), None).await;
-    assert_eq!(with_ids.body["metadata"]["recall_strategy_used"], "balanced");
-    assert_eq!(with_ids.body["metadata"]["memory_ids"].as_array().map(Vec::len), Some(6));
+    assert_eq!(
+        call(
+            &server,
+            "GET",
+            &format!("{path}?last_n_messages=2&include_system_prompt=false"),
+            None
+        )
+        .await
+        .body,
+        plain.body
+    );
+    let with_ids = call(
+        &server,
+        "GET",
+        &format!("{path}?include_metadata_ids=true&recall_strategy=auto"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        with_ids.body["metadata"]["recall_strategy_used"],
+        "balanced"
+    );
+    assert_eq!(
+        with_ids.body["metadata"]["memory_ids"]
+            .as_array()
+            .map(Vec::len),
+        Some(6)
+    );
 
     let streamed = call(&server, "GET", &format!("{path}?stream=true"), None).await;
     assert_eq!(streamed.headers["content-type"], "text/event-stream");
     let events = crate::schema::stream_events(streamed.body.as_str().expect("text"));
     assert!(events.len() >= 2);
-    assert!(events[..events.len() - 1].iter().all(|e| e["is_final"] == false));
-    assert_eq!(events.last().map(|e| e["is_final"].clone()), Some(json!(true)));
+    assert!(
+        events[..events.len() - 1]
+            .iter()
+            .all(|e| e["is_final"] == false)
+    );
+    assert_eq!(
+        events.last().map(|e| e["is_final"].clone()),
+        Some(json!(true))
+    );
 
     server.push_faults([recallr_stub::Fault::TruncateBody]);
     let cut = crate::common::client()
@@ -334,26 +692,62 @@ async fn context_is_deterministic_with_metadata_and_streams() {
         .send()
         .await
         .expect("a head");
-    assert!(cut.text().await.is_err(), "the stream ends before its final event");
+    assert!(
+        cut.text().await.is_err(),
+        "the stream ends before its final event"
+    );
 }
 
 #[tokio::test]
 async fn the_system_prompt_depends_on_the_strategy_only() {
     let server = stub().await;
     let balanced = call(&server, "GET", "/api/v1/system-prompt", None).await;
-    let again = call(&server, "GET", "/api/v1/system-prompt?recall_strategy=balanced", None).await;
-    let agentic = call(&server, "GET", "/api/v1/system-prompt?recall_strategy=agentic", None).await;
+    let again = call(
+        &server,
+        "GET",
+        "/api/v1/system-prompt?recall_strategy=balanced",
+        None,
+    )
+    .await;
+    let agentic = call(
+        &server,
+        "GET",
+        "/api/v1/system-prompt?recall_strategy=agentic",
+        None,
+    )
+    .await;
     assert_eq!(balanced.body, again.body);
     assert_ne!(balanced.body, agentic.body);
-    assert_eq!(call(&server, "GET", "/api/v1/system-prompt?recall_strategy=deep", None).await.status, 422);
+    assert_eq!(
+        call(
+            &server,
+            "GET",
+            "/api/v1/system-prompt?recall_strategy=deep",
+            None
+        )
+        .await
+        .status,
+        422
+    );
 }
 
 #[tokio::test]
 async fn bodies_are_validated_from_the_spec() {
     let server = stub().await;
-    let missing = call(&server, "POST", "/api/v1/users", Some(json!({"metadata": "x"}))).await;
+    let missing = call(
+        &server,
+        "POST",
+        "/api/v1/users",
+        Some(json!({"metadata": "x"})),
+    )
+    .await;
     assert_eq!(missing.status, 422);
-    let types: Vec<&str> = missing.body["detail"].as_array().expect("errors").iter().filter_map(|e| e["type"].as_str()).collect();
+    let types: Vec<&str> = missing.body["detail"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
     assert_eq!(types, ["missing", "dict_type"]);
     let response = crate::common::client()
         .post(format!("{}/api/v1/users", server.base_url()))
@@ -373,8 +767,17 @@ async fn bodies_are_validated_from_the_spec() {
         .await
         .expect("an answer");
     assert_eq!(unauthorized.status().as_u16(), 401, "auth on every route");
-    let unknown_fields = call(&server, "POST", "/api/v1/users", Some(json!({"custom_user_id": "z", "shoe_size": 44}))).await;
-    assert_eq!(unknown_fields.status, 201, "unknown fields are ignored, as FastAPI does");
+    let unknown_fields = call(
+        &server,
+        "POST",
+        "/api/v1/users",
+        Some(json!({"custom_user_id": "z", "shoe_size": 44})),
+    )
+    .await;
+    assert_eq!(
+        unknown_fields.status, 201,
+        "unknown fields are ignored, as FastAPI does"
+    );
 }
 
 #[tokio::test]
@@ -397,13 +800,24 @@ async fn a_data_file_seeds_every_resource() {
     let server = start(store).await;
     let user = call(&server, "GET", "/api/v1/users/u", None).await;
     assert_eq!(user.body["user"]["metadata"], json!({"tier": "gold"}));
-    let messages = call(&server, "GET", &format!("/api/v1/users/u/sessions/{session}/messages"), None).await;
+    let messages = call(
+        &server,
+        "GET",
+        &format!("/api/v1/users/u/sessions/{session}/messages"),
+        None,
+    )
+    .await;
     assert_eq!(messages.body["total"], 1);
     let memories = call(&server, "GET", "/api/v1/users/u/memories", None).await;
     assert_eq!(memories.body["items"][0]["content"], "works at night");
     let conflicts = call(&server, "GET", "/api/v1/users/u/merge-conflicts", None).await;
     assert_eq!(conflicts.body["total"], 1);
-    assert_eq!(call(&server, "GET", "/api/v1/users/old-style/sessions", None).await.status, 200);
+    assert_eq!(
+        call(&server, "GET", "/api/v1/users/old-style/sessions", None)
+            .await
+            .status,
+        200
+    );
 }
 
 #[test]
@@ -416,4 +830,52 @@ fn the_embedded_spec_is_the_workspaces_effective_spec() {
             "crates/recallr-stub/spec/recallr.json differs from openapi/recallr.json: copy it again"
         );
     }
+}
+
+#[tokio::test]
+async fn an_operation_the_stub_does_not_model_is_validated_and_synthesised() {
+    let mut spec: Value = serde_json::from_str(recallr_stub::EFFECTIVE_SPEC).expect("the spec");
+    spec["paths"]["/api/v1/users/{custom_user_id}/plan"] = json!({"get": {
+        "operationId": "get_user_plan",
+        "parameters": [
+            {"name": "custom_user_id", "in": "path", "required": true, "schema": {"type": "string"}},
+            {"name": "months", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 1}}
+        ],
+        "responses": {"200": {"description": "The plan", "content": {"application/json": {"schema": {
+            "type": "object", "required": ["plan", "seats"],
+            "properties": {"plan": {"type": "string", "example": "pro"}, "seats": {"type": "integer", "minimum": 1},
+                           "user": {"$ref": "#/components/schemas/UserInfo"}}
+        }}}}}
+    }});
+    let server =
+        StubServer::start_with_spec(StubConfig::default(), Store::new(), &spec.to_string())
+            .await
+            .expect("the stub starts");
+    let answer = call(&server, "GET", "/api/v1/users/u/plan?months=0", None).await;
+    assert_eq!(answer.status, 422);
+    assert_eq!(answer.body["detail"][0]["loc"], json!(["query", "months"]));
+    let answer = call(&server, "GET", "/api/v1/users/u/plan?months=2", None).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.headers[recallr_stub::SYNTHESISED_HEADER], "true");
+    assert_eq!(answer.body["plan"], "pro", "the example first");
+    assert_eq!(answer.body["seats"], 1);
+    let user: Result<recallr_api::types::UserInfo, _> =
+        serde_json::from_value(answer.body["user"].clone());
+    assert!(user.is_ok(), "{}", answer.body);
+    let unauthorized = crate::common::client()
+        .get(format!(
+            "{}/api/v1/users/u/plan?months=2",
+            server.base_url()
+        ))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(unauthorized.status().as_u16(), 401);
+    let modelled = call(&server, "GET", "/api/v1/users/u/sessions", None).await;
+    assert!(
+        modelled
+            .headers
+            .get(recallr_stub::SYNTHESISED_HEADER)
+            .is_none()
+    );
 }

@@ -405,8 +405,14 @@ async fn faults_can_target_one_operation_or_path() {
     let answer = get(&server, "/api/v1/users").await;
     assert_eq!(answer.status, 200, "other operations pass the faults by");
     assert_eq!(get(&server, &sessions_path(USER, "")).await.status, 502);
-    assert_eq!(get(&server, &format!("/api/v1/users/{USER}")).await.status, 503);
-    assert_eq!(get(&server, &format!("/api/v1/users/{USER}")).await.status, 200);
+    assert_eq!(
+        get(&server, &format!("/api/v1/users/{USER}")).await.status,
+        503
+    );
+    assert_eq!(
+        get(&server, &format!("/api/v1/users/{USER}")).await.status,
+        200
+    );
 }
 
 #[tokio::test]
@@ -417,7 +423,11 @@ async fn faults_reach_every_route() {
     assert_eq!(answer.status, 200, "no status field: unchanged");
     server.push_faults([Fault::ExtraFields]);
     let answer = get(&server, &format!("/api/v1/users/{USER}")).await;
-    assert!(answer.body["user"]["x_stub_extra"].is_object(), "{}", answer.body);
+    assert!(
+        answer.body["user"]["x_stub_extra"].is_object(),
+        "{}",
+        answer.body
+    );
     server.push_faults([Fault::RateLimited(RetryAfter::Seconds(4))]);
     let answer = get(&server, "/api/v1/users").await;
     assert_eq!(answer.status, 429);

@@ -133,9 +133,8 @@ async fn a_body_over_the_cap_is_a_413() {
         .expect("an answer");
     assert_eq!(response.status().as_u16(), 413);
     // A chunked body without a length is cut at the cap too.
-    let chunks = futures::stream::iter(
-        (0..17).map(|_| Ok::<_, std::io::Error>(vec![b' '; 64 * 1024])),
-    );
+    let chunks =
+        futures::stream::iter((0..17).map(|_| Ok::<_, std::io::Error>(vec![b' '; 64 * 1024])));
     let mut request = http.post(&url);
     for (name, value) in credentials() {
         request = request.header(name, value);

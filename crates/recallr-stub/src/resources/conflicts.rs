@@ -2,9 +2,11 @@
 //! ([`Store::insert_merge_conflict`](crate::Store::insert_merge_conflict)
 //! or the data file's `merge_conflicts`). Rules:
 //! - list: `status` keeps one status; `sort_by` is `created_at` or
-//!   `resolved_at` and `sort_order` `asc` or `desc` (anything else is a
-//!   400); ties break by id;
-//! - resolve checks, in this order, each a 400: the conflict is `PENDING`;
+//!   `resolved_at` and `sort_order` `asc` or `desc` (anything else means
+//!   the default, `created_at` and `desc`: the spec documents no error for
+//!   them); ties break by id;
+//! - resolve checks, in this order, each a 400 worded as the official SDK
+//!   recognises it: the conflict is `PENDING` ("already resolved");
 //!   every answered question is one of its clarifying questions; every
 //!   question is answered; every answer is one of its question's options.
 //!   Then the conflict is `IN_QUEUE` with the answers as
@@ -57,18 +59,9 @@ fn conflict_id(ctx: &Ctx<'_>) -> Uuid {
 }
 
 pub(crate) fn list(ctx: &Ctx<'_>) -> Response {
-    let sort_by = ctx.input.opt_str("sort_by").unwrap_or("created_at");
-    let sort_order = ctx.input.opt_str("sort_order").unwrap_or("desc");
-    if !matches!(sort_by, "created_at" | "resolved_at") {
-        return bad_request(&format!(
-            "Invalid sort_by {sort_by:?}: expected 'created_at' or 'resolved_at'"
-        ));
-    }
-    if !matches!(sort_order, "asc" | "desc") {
-        return bad_request(&format!(
-            "Invalid sort_order {sort_order:?}: expected 'asc' or 'desc'"
-        ));
-    }
+    // The spec documents no error for these: anything else is the default.
+    let by_resolution = ctx.input.opt_str("sort_by") == Some("resolved_at");
+    let ascending = ctx.input.opt_str("sort_order") == Some("asc");
     let status = ctx.input.opt_str("status").map(MergeConflictStatus::from);
     let mut inner = ctx.shared.store.write();
     let data = match ctx.user(&mut inner) {
@@ -83,17 +76,13 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Response {
         .collect();
     drop(inner);
     matching.sort_by(|a, b| {
-        let order = if sort_by == "resolved_at" {
+        let order = if by_resolution {
             a.resolved_at.cmp(&b.resolved_at)
         } else {
             a.created_at.cmp(&b.created_at)
         }
         .then_with(|| a.id.cmp(&b.id));
-        if sort_order == "desc" {
-            order.reverse()
-        } else {
-            order
-        }
+        if ascending { order } else { order.reverse() }
     });
     let (conflicts, total, has_more) = page(&matching, ctx.input, 10);
     response::json(
@@ -122,7 +111,7 @@ pub(crate) fn get(ctx: &Ctx<'_>) -> Response {
 fn check_answers(conflict: &MergeConflict, answers: &MergeConflictAnswers) -> Result<(), String> {
     if conflict.status != MergeConflictStatus::PENDING {
         return Err(format!(
-            "Merge conflict {} is already {}",
+            "Merge conflict {} is already resolved or being resolved (status {})",
             conflict.id, conflict.status
         ));
     }
@@ -134,7 +123,10 @@ fn check_answers(conflict: &MergeConflict, answers: &MergeConflictAnswers) -> Re
         .filter(|asked| !questions.iter().any(|q| q.question == *asked))
         .collect();
     if !invalid.is_empty() {
-        return Err(format!("Invalid questions: {}", invalid.join("; ")));
+        return Err(format!(
+            "Invalid questions provided: {}",
+            invalid.join("; ")
+        ));
     }
     let missing: Vec<&str> = questions
         .iter()
@@ -148,7 +140,7 @@ fn check_answers(conflict: &MergeConflict, answers: &MergeConflictAnswers) -> Re
         .collect();
     if !missing.is_empty() {
         return Err(format!(
-            "Missing answers for questions: {}",
+            "Missing answers for the following questions: {}",
             missing.join("; ")
         ));
     }

@@ -536,14 +536,19 @@ async fn merge_conflicts_list_resolve_and_settle_on_the_clock() {
         list.body["conflicts"][0]["id"],
         json!(Uuid::from_u128(0xC1))
     );
-    let bad = call(
+    let odd = call(
         &server,
         "GET",
-        "/api/v1/users/u/merge-conflicts?sort_by=mood",
+        "/api/v1/users/u/merge-conflicts?sort_by=mood&sort_order=up",
         None,
     )
     .await;
-    assert_eq!(bad.status, 400);
+    assert_eq!(odd.status, 200, "the spec documents no error for these");
+    assert_eq!(
+        odd.body["conflicts"][0]["id"],
+        json!(Uuid::from_u128(0xC0)),
+        "newest first by default"
+    );
     let bad_status = call(
         &server,
         "GET",
@@ -559,7 +564,10 @@ async fn merge_conflicts_list_resolve_and_settle_on_the_clock() {
     );
     let answer = |q: &str, a: &str| json!({"question": q, "answer": a});
     for (answers, problem) in [
-        (vec![answer("Who are you?", "me")], "Invalid questions"),
+        (
+            vec![answer("Who are you?", "me")],
+            "Invalid questions provided",
+        ),
         (
             vec![answer("Where do you live?", "Oslo")],
             "Missing answers",

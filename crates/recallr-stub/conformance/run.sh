@@ -36,11 +36,14 @@ stub="$target_dir/debug/recallr-stub"
 
 work="$(mktemp -d)"
 stub_pid=""
+flow_pid=""
 cleanup() {
-    if [ -n "$stub_pid" ] && kill -0 "$stub_pid" 2>/dev/null; then
-        kill -TERM "$stub_pid" 2>/dev/null || true
-        wait "$stub_pid" 2>/dev/null || true
-    fi
+    for pid in "$stub_pid" "$flow_pid"; do
+        if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+        fi
+    done
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -85,13 +88,41 @@ record() {
     fi
 }
 
+step "start a second stub: recallr-stub serve --data seed.json (every resource seeded)"
+"$stub" serve --data "$here/seed.json" --processing-ms 200 --resolving-ms 200 \
+    >"$work/flow.out" 2>"$work/flow.err" &
+flow_pid=$!
+flow_url=""
+for _ in $(seq 1 600); do
+    line=""
+    if [ "$(wc -l <"$work/flow.out")" -ge 1 ]; then
+        line="$(head -n 1 "$work/flow.out")"
+    fi
+    if [[ "$line" == "listening on "* ]]; then
+        flow_url="${line#listening on }"
+        break
+    fi
+    if ! kill -0 "$flow_pid" 2>/dev/null; then
+        break
+    fi
+    sleep 0.1
+done
+if [ -z "$flow_url" ]; then
+    echo "error: the second recallr-stub did not announce its address" >&2
+    cat "$work/flow.err" >&2
+    exit 1
+fi
+echo "second stub at $flow_url"
+
 step "official SDK (recallrai 0.6.6) against the stub"
 # Run from a scratch directory: the tools leave caches in the working directory.
 set +e
 (cd "$work" && "$venv/bin/python" "$here/official_sdk.py" "$base_url")
 record $? "official SDK decodes every field and maps the errors"
+(cd "$work" && "$venv/bin/python" "$here/official_sdk_flow.py" "$flow_url")
+record $? "official SDK drives every method, error paths and the streamed context included"
 
-step "Schemathesis against the stub with openapi/recallr.json"
+step "Schemathesis against the stub with openapi/recallr.json (every kept operation)"
 (cd "$work" && "$venv/bin/schemathesis" --config-file "$here/schemathesis.toml" run "$spec" \
     --url "$base_url" \
     -H "X-Recallr-Api-Key: $api_key" \
@@ -101,7 +132,14 @@ step "Schemathesis against the stub with openapi/recallr.json"
 record $? "Schemathesis: no 5xx, documented statuses, responses match the schemas"
 set -e
 
-step "stop the stub (SIGTERM)"
+step "stop the stubs (SIGTERM)"
+kill -TERM "$flow_pid"
+set +e
+wait "$flow_pid"
+flow_status=$?
+set -e
+flow_pid=""
+record "$flow_status" "the second recallr-stub exits 0 on SIGTERM"
 kill -TERM "$stub_pid"
 set +e
 wait "$stub_pid"

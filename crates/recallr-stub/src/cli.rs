@@ -7,14 +7,15 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::{
-    DEFAULT_API_KEY, DEFAULT_PROJECT_ID, Fault, FaultConfig, RetryAfter, Store, StubConfig,
+    DEFAULT_API_KEY, DEFAULT_PROJECT_ID, Fault, FaultConfig, FaultTarget, RetryAfter, Store,
+    StubConfig,
 };
 
 /// The most sessions (or users) `--users` and `--sessions-per-user` may
 /// ask for, so a typo cannot eat the machine's memory.
 pub const MAX_GENERATED: usize = 20_000_000;
 
-/// A local stand-in for the RecallrAI List Sessions API.
+/// A local stand-in for the RecallrAI API.
 #[derive(Debug, Parser)]
 #[command(name = "recallr-stub", version, about, long_about = None)]
 pub struct Cli {
@@ -26,8 +27,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve GET /api/v1/users/{custom_user_id}/sessions until Ctrl-C or
-    /// SIGTERM. Prints `listening on http://ADDR` as its first line.
+    /// Serve the whole API until Ctrl-C or SIGTERM. Prints
+    /// `listening on http://ADDR` as its first line.
     Serve(ServeArgs),
 }
 
@@ -36,6 +37,8 @@ pub enum Command {
 #[command(after_help = "\
 Without --data, users user-0 … user-{N-1} are generated from --seed.
 Rates are chances per request in 0..=1; at most one random fault hits a request.
+Faults apply to every route unless --fault-target names an operation
+(list_sessions, get_context, ...) or a path (/api/v1/users/{custom_user_id}/sessions).
 Fault names for --faults: a status code (500, 502, 503, …), 429 or 429:RETRY,
 close, truncate, delay:MS, unknown-status, extra-fields.
 RETRY (also for --retry-after): SECS, date:SECS (an HTTP-date SECS from now) or none.
@@ -51,7 +54,7 @@ pub struct ServeArgs {
         long,
         value_name = "FILE",
         conflicts_with_all = ["users", "sessions_per_user", "seed"],
-        help = r#"Load users and sessions from a JSON file: {"users": {"<user id>": [<session>, ...]}}"#
+        help = r#"Load users, sessions, messages, memories and merge conflicts from a JSON file: {"users": {"<user id>": [<session>, ...] or {"sessions": [...], "messages": {...}, "memories": [...], "merge_conflicts": [...], "metadata": {...}}}}"#
     )]
     pub data: Option<PathBuf>,
 
@@ -123,6 +126,19 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 0, value_name = "S")]
     pub fault_seed: u64,
 
+    /// Which requests faults and latency apply to: any, an operation name
+    /// or a path.
+    #[arg(long, default_value = "any", value_name = "TARGET", value_parser = fault_target)]
+    pub fault_target: FaultTarget,
+
+    /// How long a processed session stays `processing`, in milliseconds.
+    #[arg(long, default_value_t = 2_000, value_name = "N")]
+    pub processing_ms: u64,
+
+    /// How long a resolved merge conflict stays `IN_QUEUE`, in milliseconds.
+    #[arg(long, default_value_t = 2_000, value_name = "N")]
+    pub resolving_ms: u64,
+
     /// Faults for the first requests, one each, in order (comma-separated),
     /// before any random fault. Example: 503,429:2,close,truncate.
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = fault)]
@@ -141,6 +157,10 @@ fn retry_after(text: &str) -> Result<RetryAfter, String> {
 }
 
 fn fault(text: &str) -> Result<Fault, String> {
+    text.parse()
+}
+
+fn fault_target(text: &str) -> Result<FaultTarget, String> {
     text.parse()
 }
 
@@ -183,7 +203,11 @@ impl ServeArgs {
                 unknown_status_rate: self.unknown_status_rate,
                 extra_fields_rate: self.extra_fields_rate,
                 seed: self.fault_seed,
+                target: self.fault_target.clone(),
             },
+            processing: Duration::from_millis(self.processing_ms),
+            resolving: Duration::from_millis(self.resolving_ms),
+            ..StubConfig::default()
         }
     }
 }

@@ -9,9 +9,11 @@ use std::time::{Duration, SystemTime};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::spec::Operation;
+
 /// One thing to do to one request instead of (or on top of) answering it
-/// normally. Faults apply to every request on the sessions route, before
-/// authentication.
+/// normally. Faults apply to the requests their [`FaultTarget`] selects
+/// (any route by default), before authentication.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Fault {
     /// Answer with this status and `{"detail": "<reason>"}` (500/502/503/...).
@@ -26,9 +28,11 @@ pub enum Fault {
     TruncateBody,
     /// Answer normally after this delay (for client timeouts).
     Delay(Duration),
-    /// Answer normally, but the first session's status is `"archived"`.
+    /// Answer normally, but the first `status` field of the JSON body
+    /// (the first session's, the first conflict's) is `"archived"`.
     UnknownStatus,
-    /// Answer normally, with unknown fields in every session and the page.
+    /// Answer normally, with unknown fields in the JSON body's top-level
+    /// object and in every object of its arrays.
     ExtraFields,
     /// Answer with exactly this response, for what the API never sends on
     /// its own: a malformed body, an HTML page from a proxy, an undocumented
@@ -233,6 +237,59 @@ pub struct FaultConfig {
     pub extra_fields_rate: f64,
     /// Seed of the random choices.
     pub seed: u64,
+    /// Which requests random faults and latency apply to (default: all).
+    pub target: FaultTarget,
+}
+
+/// Which requests a fault applies to.
+///
+/// ```
+/// use recallr_stub::FaultTarget;
+/// assert_eq!("list_sessions".parse(), Ok(FaultTarget::Operation("list_sessions".into())));
+/// assert_eq!("/api/v1/users".parse(), Ok(FaultTarget::Path("/api/v1/users".into())));
+/// assert_eq!("any".parse(), Ok(FaultTarget::Any));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum FaultTarget {
+    /// Every routed request.
+    #[default]
+    Any,
+    /// Requests of the operation with this `operationId` in the effective
+    /// spec (for example `list_sessions`, `get_context`).
+    Operation(String),
+    /// Requests whose path is this path template
+    /// (`/api/v1/users/{custom_user_id}/sessions`) or exactly this path as
+    /// sent (`/api/v1/users/u1/sessions`).
+    Path(String),
+}
+
+impl FaultTarget {
+    pub(crate) fn matches(&self, operation: &Operation, path: &str) -> bool {
+        match self {
+            Self::Any => true,
+            Self::Operation(name) => operation.name == *name,
+            Self::Path(want) => operation.path == *want || path == want,
+        }
+    }
+}
+
+/// Parses `any`, a path (starting with `/`) or an operation name.
+impl FromStr for FaultTarget {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "" => Err("an empty fault target: expected any, an operation name or a path".into()),
+            "any" => Ok(Self::Any),
+            path if path.starts_with('/') => Ok(Self::Path(path.to_string())),
+            name if name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => {
+                Ok(Self::Operation(name.to_string()))
+            }
+            other => Err(format!(
+                "invalid fault target {other:?}: expected any, an operation name or a path"
+            )),
+        }
+    }
 }
 
 /// What happens to one request.
@@ -244,7 +301,7 @@ pub(crate) struct Plan {
 
 /// Pushed faults first, then seeded random ones.
 pub(crate) struct FaultState {
-    queue: VecDeque<Fault>,
+    queue: VecDeque<(FaultTarget, Fault)>,
     config: FaultConfig,
     rng: StdRng,
 }
@@ -265,11 +322,12 @@ impl FaultState {
         self.config = config;
     }
 
-    pub fn push(&mut self, faults: impl IntoIterator<Item = Fault>) {
-        self.queue.extend(faults);
+    pub fn push(&mut self, target: &FaultTarget, faults: impl IntoIterator<Item = Fault>) {
+        self.queue
+            .extend(faults.into_iter().map(|fault| (target.clone(), fault)));
     }
 
-    pub fn next(&mut self) -> Plan {
+    pub fn next(&mut self, operation: &Operation, path: &str) -> Plan {
         // Three draws for every request, used or not, so request N meets
         // the same luck whatever happened to the requests before it.
         let jitter_roll: f64 = self.rng.random();
@@ -277,13 +335,25 @@ impl FaultState {
         let pick: usize = self.rng.random_range(0..3);
 
         let config = &self.config;
-        let latency = config
-            .latency
-            .saturating_add(config.jitter.mul_f64(jitter_roll));
-        let fault = self
+        let random = config.target.matches(operation, path);
+        let latency = if random {
+            config
+                .latency
+                .saturating_add(config.jitter.mul_f64(jitter_roll))
+        } else {
+            Duration::ZERO
+        };
+        let queued = self
             .queue
-            .pop_front()
-            .or_else(|| random_fault(config, fault_roll, pick));
+            .iter()
+            .position(|(target, _)| target.matches(operation, path))
+            .and_then(|at| self.queue.remove(at))
+            .map(|(_, fault)| fault);
+        let fault = queued.or_else(|| {
+            random
+                .then(|| random_fault(config, fault_roll, pick))
+                .flatten()
+        });
         Plan { latency, fault }
     }
 }
@@ -316,18 +386,49 @@ fn random_fault(config: &FaultConfig, roll: f64, pick: usize) -> Option<Fault> {
 mod tests {
     use super::*;
 
+    fn any_operation() -> Operation {
+        Operation {
+            method: axum::http::Method::GET,
+            path: "/".into(),
+            name: "any".into(),
+            params: Vec::new(),
+            body: None,
+            body_required: false,
+            success: (200, None),
+        }
+    }
+
     fn faults(config: FaultConfig, count: usize) -> Vec<Option<Fault>> {
         let mut state = FaultState::new(config);
-        (0..count).map(|_| state.next().fault).collect()
+        let operation = any_operation();
+        (0..count)
+            .map(|_| state.next(&operation, "/").fault)
+            .collect()
     }
 
     #[test]
     fn pushed_faults_come_first_in_order() {
         let mut state = FaultState::new(FaultConfig::default());
-        state.push([Fault::Status(502), Fault::CloseConnection]);
-        assert_eq!(state.next().fault, Some(Fault::Status(502)));
-        assert_eq!(state.next().fault, Some(Fault::CloseConnection));
-        assert_eq!(state.next().fault, None);
+        let operation = any_operation();
+        let other = Operation {
+            name: "other".into(),
+            ..any_operation()
+        };
+        state.push(
+            &FaultTarget::Operation("other".into()),
+            [Fault::Status(500)],
+        );
+        state.push(
+            &FaultTarget::Any,
+            [Fault::Status(502), Fault::CloseConnection],
+        );
+        assert_eq!(state.next(&operation, "/").fault, Some(Fault::Status(502)));
+        assert_eq!(
+            state.next(&operation, "/").fault,
+            Some(Fault::CloseConnection)
+        );
+        assert_eq!(state.next(&operation, "/").fault, None);
+        assert_eq!(state.next(&other, "/").fault, Some(Fault::Status(500)));
     }
 
     #[test]
@@ -382,7 +483,7 @@ mod tests {
             ..FaultConfig::default()
         });
         for _ in 0..100 {
-            let latency = state.next().latency;
+            let latency = state.next(&any_operation(), "/").latency;
             assert!(latency >= Duration::from_millis(10) && latency <= Duration::from_millis(15));
         }
     }

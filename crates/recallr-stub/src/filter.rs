@@ -3,7 +3,7 @@
 use recallr_api::types::SessionStatus;
 use serde_json::{Map, Value};
 
-use crate::store::Record;
+use crate::model::Record;
 
 /// The filters of one request; empty filters select everything.
 #[derive(Debug, Clone, Default, PartialEq)]

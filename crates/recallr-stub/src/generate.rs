@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use recallr_api::types::SessionStatus;
 use serde_json::{Map, Value, json};
 
-use crate::store::Record;
+use crate::model::Record;
 
 const TOPICS: [&str; 6] = [
     "billing",

@@ -1,14 +1,19 @@
-//! A local, stateful stand-in for the RecallrAI List Sessions API
-//! (`GET /api/v1/users/{custom_user_id}/sessions`), for tests, examples and
-//! benchmarks.
+//! A local, stateful stand-in for the whole RecallrAI API, for tests,
+//! examples and benchmarks.
 //!
-//! It answers as the API documents: both auth headers or 401, 404 for an
-//! unknown user, FastAPI-shaped 422s for bad parameters, status and nested
-//! metadata filters, newest first, offset/limit pages. Its data lives in a
-//! [`Store`] that tests can change while a client is paging, and it injects
+//! Routes, parameters and bodies come from the effective spec (embedded):
+//! every operation is authenticated (both headers or 401), validated with
+//! FastAPI-shaped 422s, and answered. The vendor's behaviour, which the
+//! spec cannot say, is kept by hand per resource: users, sessions and
+//! their `pending` → `processing` → `processed` state machine on a
+//! controllable [`Clock`], messages, memories derived from them, merge
+//! conflicts, context (plain or streamed), the system prompt. An
+//! operation the stub does not model is answered from the spec's schema,
+//! marked with [`SYNTHESISED_HEADER`]. Its data lives in a [`Store`] that
+//! tests can change while a client is talking to it, and it injects
 //! [`Fault`]s (5xx, 429 with `Retry-After`, dropped connections, truncated
-//! bodies, delays, unknown statuses, unknown fields) on demand or at
-//! seeded random.
+//! bodies, delays, unknown enum values, unknown fields) on any route, by
+//! operation or path, on demand or at seeded random.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -38,23 +43,40 @@ struct ReadmeDoctests;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+mod clock;
 mod error;
 mod faults;
 mod filter;
 mod generate;
-mod handler;
-mod query;
+mod layers;
+mod log;
+mod model;
+mod resources;
+mod response;
 mod server;
+mod spec;
+mod state;
 mod store;
+mod synth;
+mod validate;
 
+pub use clock::Clock;
 pub use error::StubError;
-pub use faults::{Fault, FaultConfig, RetryAfter};
+pub use faults::{Fault, FaultConfig, FaultTarget, RetryAfter};
+pub use layers::MAX_REQUEST_BODY_BYTES;
+pub use log::{REQUEST_LOG_BYTES, REQUEST_LOG_LIMIT, RecordedRequest};
 pub use recallr_api::types::{SessionInfo, SessionList, SessionStatus};
-pub use server::{
-    MAX_REQUEST_HEAD_BYTES, REQUEST_LOG_BYTES, REQUEST_LOG_LIMIT, RecordedRequest, StubConfig,
-    StubServer,
-};
+pub use resources::memories::CATEGORIES as MEMORY_CATEGORIES;
+pub use response::SYNTHESISED_HEADER;
+pub use server::{MAX_REQUEST_HEAD_BYTES, StubConfig, StubServer};
 pub use store::{Store, session, session_with_id, timestamp};
+
+/// The largest response body a fault rewrites or truncates.
+pub(crate) const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The effective spec the stub serves (`openapi/recallr.json` when this
+/// crate was built), as JSON text.
+pub const EFFECTIVE_SPEC: &str = spec::SPEC_TEXT;
 
 /// The API key the stub accepts unless configured otherwise. It starts
 /// with `rai_`, as the official SDK requires.

@@ -53,7 +53,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let server = StubServer::start_on(args.addr, args.config(), store)
         .await
         .map_err(|error| format!("cannot listen on {}: {error}", args.addr))?;
-    server.push_faults(args.faults.iter().cloned());
+    server.push_faults_for(args.fault_target.clone(), args.faults.iter().cloned());
     // Install the handlers before announcing, so a SIGTERM sent right after
     // the line is read still shuts down cleanly.
     let stop = stop_signal()?;

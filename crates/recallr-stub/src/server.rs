@@ -1,16 +1,14 @@
-//! The server: configuration, the shared state the handler uses, and an
-//! accept loop of our own, so that a fault can drop a connection.
+//! The server: configuration, the route table and its layers, the
+//! [`StubServer`] handle, and an accept loop of our own, so that a fault
+//! can drop a connection.
 
-use std::collections::VecDeque;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::Request;
-use axum::http::HeaderMap;
-use axum::routing::get;
+use axum::middleware::from_fn_with_state;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -19,23 +17,23 @@ use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 use tower::ServiceExt;
 
-use crate::faults::{Fault, FaultConfig, FaultState, Plan};
-use crate::handler::{self, API_KEY_HEADER, PROJECT_ID_HEADER};
+use crate::clock::Clock;
+use crate::faults::{Fault, FaultConfig, FaultState, FaultTarget};
+use crate::log::{RecordedRequest, RequestLog};
+use crate::response::DropConnection;
+use crate::spec::Spec;
+use crate::state::{Shared, Timing, lock};
 use crate::store::Store;
-use crate::{DEFAULT_API_KEY, DEFAULT_PROJECT_ID};
+use crate::{DEFAULT_API_KEY, DEFAULT_PROJECT_ID, layers, resources};
 
 /// How long [`StubServer::shutdown`] waits for requests in flight.
 const GRACE: Duration = Duration::from_secs(3);
-/// How many requests [`StubServer::requests`] keeps (the most recent).
-pub const REQUEST_LOG_LIMIT: usize = 100_000;
-/// How many bytes of requests (paths, queries and headers) the log keeps at
-/// most; the oldest entries go first.
-pub const REQUEST_LOG_BYTES: usize = 64 * 1024 * 1024;
 /// The largest request head (request line and headers) the stub reads;
 /// a larger one is answered 431, as a real server would.
 pub const MAX_REQUEST_HEAD_BYTES: usize = 64 * 1024;
 
-/// The credentials the stub accepts and its random faults.
+/// The credentials the stub accepts, its random faults, and how long the
+/// vendor's background work takes on the stub's [`Clock`].
 #[derive(Clone, Debug)]
 pub struct StubConfig {
     /// The only accepted `X-Recallr-Api-Key` (default [`DEFAULT_API_KEY`]).
@@ -44,6 +42,15 @@ pub struct StubConfig {
     pub project_id: String,
     /// Random faults and latency (default: none).
     pub faults: FaultConfig,
+    /// How long a session stays `processing` before it is `processed`
+    /// (default 2 s).
+    pub processing: Duration,
+    /// How long a resolved merge conflict stays `IN_QUEUE` before it is
+    /// `RESOLVED` (default 2 s).
+    pub resolving: Duration,
+    /// The clock (default: the system clock). Pass a clone to keep a
+    /// handle, or use [`StubServer::clock`].
+    pub clock: Clock,
 }
 
 impl Default for StubConfig {
@@ -52,165 +59,18 @@ impl Default for StubConfig {
             api_key: DEFAULT_API_KEY.to_string(),
             project_id: DEFAULT_PROJECT_ID.to_string(),
             faults: FaultConfig::default(),
+            processing: Duration::from_secs(2),
+            resolving: Duration::from_secs(2),
+            clock: Clock::new(),
         }
     }
 }
 
-/// One request on the sessions route, as it arrived.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RecordedRequest {
-    /// 0-based position among the requests on the sessions route.
-    pub index: u64,
-    /// `GET`, normally.
-    pub method: String,
-    /// The path exactly as sent, still percent-encoded.
-    pub path: String,
-    /// The query string exactly as sent (`""` if there was none).
-    pub query: String,
-    /// Header names (lower case) and values (lossily decoded), in order.
-    pub headers: Vec<(String, String)>,
-}
-
-impl RecordedRequest {
-    /// Roughly the memory the entry holds, in bytes.
-    fn size(&self) -> usize {
-        let strings = self.method.len() + self.path.len() + self.query.len();
-        self.headers
-            .iter()
-            .fold(strings, |sum, (name, value)| {
-                sum.saturating_add(name.len()).saturating_add(value.len())
-            })
-            .saturating_add(std::mem::size_of::<Self>())
-    }
-
-    /// The first value of a header, by case-insensitive name.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(have, _)| have.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
-    }
-}
-
-type Hook = Arc<dyn Fn(u64, &Store) + Send + Sync>;
-
-/// What the handler and the [`StubServer`] handle share.
-pub(crate) struct Shared {
-    api_key: String,
-    project_id: String,
-    pub store: Store,
-    faults: Mutex<FaultState>,
-    count: AtomicU64,
-    log: Mutex<RequestLog>,
-    hook: RwLock<Option<Hook>>,
-}
-
-/// The most recent requests, bounded by count and by bytes.
-#[derive(Default)]
-struct RequestLog {
-    entries: VecDeque<(usize, RecordedRequest)>,
-    bytes: usize,
-}
-
-impl RequestLog {
-    fn push(&mut self, entry: RecordedRequest) {
-        let size = entry.size();
-        while !self.entries.is_empty()
-            && (self.entries.len() >= REQUEST_LOG_LIMIT
-                || self.bytes.saturating_add(size) > REQUEST_LOG_BYTES)
-        {
-            if let Some((old, _)) = self.entries.pop_front() {
-                self.bytes = self.bytes.saturating_sub(old);
-            }
-        }
-        self.bytes = self.bytes.saturating_add(size);
-        self.entries.push_back((size, entry));
-    }
-}
-
-/// A handler marks its response with this to have the connection dropped
-/// instead of answered.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct DropConnection;
-
-/// The service error that makes hyper close a connection unanswered.
-#[derive(Debug)]
-struct ConnectionDropped;
-
-impl std::fmt::Display for ConnectionDropped {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("connection dropped by an injected fault")
-    }
-}
-
-impl std::error::Error for ConnectionDropped {}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Every critical section is a single step, so a poisoned lock still
-    // holds consistent data.
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-impl Shared {
-    /// Counts and records a request; returns its index.
-    pub fn begin(&self, request: &Request) -> u64 {
-        let index = self.count.fetch_add(1, Ordering::SeqCst);
-        let uri = request.uri();
-        let entry = RecordedRequest {
-            index,
-            method: request.method().to_string(),
-            path: uri.path().to_string(),
-            query: uri.query().unwrap_or_default().to_string(),
-            headers: request
-                .headers()
-                .iter()
-                .map(|(name, value)| {
-                    (
-                        name.as_str().to_string(),
-                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
-        };
-        lock(&self.log).push(entry);
-        index
-    }
-
-    pub fn plan(&self) -> Plan {
-        lock(&self.faults).next()
-    }
-
-    pub fn run_hook(&self, index: u64) {
-        let hook = self
-            .hook
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        if let Some(hook) = hook {
-            hook(index, &self.store);
-        }
-    }
-
-    /// Both headers present and equal to the configured values.
-    pub fn authorize(&self, headers: &HeaderMap) -> Result<(), &'static str> {
-        let value = |name| headers.get(name).map(|value| value.as_bytes());
-        match (value(API_KEY_HEADER), value(PROJECT_ID_HEADER)) {
-            (None, _) => Err("Missing API key: send the X-Recallr-Api-Key header"),
-            (_, None) => Err("Missing project ID: send the X-Recallr-Project-Id header"),
-            (Some(key), Some(project))
-                if key == self.api_key.as_bytes() && project == self.project_id.as_bytes() =>
-            {
-                Ok(())
-            }
-            _ => Err("Invalid API key or project ID"),
-        }
-    }
-}
-
-/// A running stub of the List Sessions API on a local port.
+/// A running stub of the RecallrAI API on a local port.
 ///
-/// It serves `GET /api/v1/users/{custom_user_id}/sessions` from a
-/// [`Store`], as the API documents it, and injects [`Fault`]s on demand.
+/// It serves every operation of the effective spec from a [`Store`], with
+/// the vendor's behaviour, on a controllable [`Clock`], and injects
+/// [`Fault`]s on demand.
 /// Dropping it stops it at once; [`shutdown`](Self::shutdown) lets
 /// requests in flight finish first.
 ///
@@ -255,24 +115,58 @@ impl StubServer {
         config: StubConfig,
         store: Store,
     ) -> std::io::Result<StubServer> {
+        let spec = Spec::embedded().map_err(std::io::Error::other)?;
+        Self::serve_spec(addr, config, store, spec).await
+    }
+
+    /// Starts on `127.0.0.1` serving `spec` (an effective spec, OpenAPI
+    /// 3.0 JSON) instead of the embedded one: for example a newer vendor
+    /// release, whose new operations are validated from it and answered
+    /// with synthesised responses. The parsed spec is kept for the life of
+    /// the process.
+    pub async fn start_with_spec(
+        config: StubConfig,
+        store: Store,
+        spec: &str,
+    ) -> std::io::Result<StubServer> {
+        let spec = Spec::parse(spec).map_err(std::io::Error::other)?;
+        let spec: &'static Spec = Box::leak(Box::new(spec));
+        Self::serve_spec((Ipv4Addr::LOCALHOST, 0).into(), config, store, spec).await
+    }
+
+    async fn serve_spec(
+        addr: SocketAddr,
+        config: StubConfig,
+        store: Store,
+        spec: &'static Spec,
+    ) -> std::io::Result<StubServer> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             api_key: config.api_key,
             project_id: config.project_id,
+            spec,
             store,
+            clock: config.clock,
+            timing: Timing {
+                processing: config.processing,
+                resolving: config.resolving,
+            },
             faults: Mutex::new(FaultState::new(config.faults)),
             count: AtomicU64::new(0),
             log: Mutex::new(RequestLog::default()),
             hook: RwLock::new(None),
         });
+        let state = Arc::clone(&shared);
+        // The last layer added runs first.
         let router = Router::new()
-            .route(
-                handler::ROUTE,
-                get(handler::list_sessions).fallback(handler::method_not_allowed),
-            )
-            .fallback(handler::not_found)
-            .with_state(Arc::clone(&shared));
+            .fallback(resources::dispatch)
+            .layer(from_fn_with_state(Arc::clone(&state), layers::validate))
+            .layer(from_fn_with_state(Arc::clone(&state), layers::auth))
+            .layer(from_fn_with_state(Arc::clone(&state), layers::faults))
+            .layer(from_fn_with_state(Arc::clone(&state), layers::record))
+            .layer(from_fn_with_state(Arc::clone(&state), layers::route))
+            .with_state(state);
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(serve(listener, router, stopped));
         Ok(StubServer {
@@ -298,10 +192,23 @@ impl StubServer {
         &self.shared.store
     }
 
-    /// Queues faults for the next requests on the sessions route, one
-    /// request each, in order, before any random fault.
+    /// Queues faults for the next requests on any route, one request
+    /// each, in order, before any random fault.
     pub fn push_faults(&self, faults: impl IntoIterator<Item = Fault>) {
-        lock(&self.shared.faults).push(faults);
+        lock(&self.shared.faults).push(&FaultTarget::Any, faults);
+    }
+
+    /// Queues faults for the next requests that `target` selects (an
+    /// operation or a path), one request each, in order. Other requests
+    /// pass them by.
+    pub fn push_faults_for(&self, target: FaultTarget, faults: impl IntoIterator<Item = Fault>) {
+        lock(&self.shared.faults).push(&target, faults);
+    }
+
+    /// The stub's clock: move it forward to fire auto-processing, the end
+    /// of processing and merge-conflict resolution.
+    pub fn clock(&self) -> &Clock {
+        &self.shared.clock
     }
 
     /// Replaces the random faults and latency, restarting their seeded
@@ -310,15 +217,15 @@ impl StubServer {
         lock(&self.shared.faults).set_config(faults);
     }
 
-    /// How many requests the sessions route has received (answered or
-    /// not, faults included).
+    /// How many requests were routed to an operation (answered or not,
+    /// faults and 401s included; 404s and 405s of unknown routes are not).
     pub fn request_count(&self) -> u64 {
         self.shared.count.load(Ordering::SeqCst)
     }
 
-    /// The requests on the sessions route, oldest first (the most recent
-    /// [`REQUEST_LOG_LIMIT`] of them, and no more than
-    /// [`REQUEST_LOG_BYTES`] in all).
+    /// The routed requests, oldest first (the most recent
+    /// [`REQUEST_LOG_LIMIT`](crate::REQUEST_LOG_LIMIT) of them, holding no
+    /// more than [`REQUEST_LOG_BYTES`](crate::REQUEST_LOG_BYTES)).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.log)
             .entries
@@ -327,7 +234,7 @@ impl StubServer {
             .collect()
     }
 
-    /// Runs `hook` before each request on the sessions route is answered
+    /// Runs `hook` before each routed request is answered
     /// (after latency and delays, before the store is read, for faulted
     /// requests too), with the request's 0-based index. It runs on the
     /// server's task: keep it short. Replaces any previous hook.
@@ -370,6 +277,18 @@ impl Drop for StubServer {
         }
     }
 }
+
+/// The service error that makes hyper close a connection unanswered.
+#[derive(Debug)]
+struct ConnectionDropped;
+
+impl std::fmt::Display for ConnectionDropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for ConnectionDropped {}
 
 /// The request line and headers, roughly as they came on the wire.
 fn head_size<B>(request: &hyper::Request<B>) -> usize {

@@ -15,69 +15,7 @@ use uuid::Uuid;
 
 use crate::error::StubError;
 use crate::filter::Filter;
-
-/// One stored session. Metadata is shared (`Arc`) so that generated users
-/// with a million sessions hold a few hundred metadata objects, not a
-/// million.
-#[derive(Debug, Clone)]
-pub(crate) struct Record {
-    pub session_id: Uuid,
-    pub created_at: DateTime<Utc>,
-    pub status: SessionStatus,
-    pub metadata: Arc<Map<String, Value>>,
-    /// Every other field as JSON: the optional fields of `SessionInfo` and
-    /// unknown ones alike, so a field upstream adds is served back whether
-    /// the regenerated type knows it or not.
-    pub extra: Arc<Map<String, Value>>,
-}
-
-/// The fields a `Record` holds in its own typed columns.
-const INDEXED_FIELDS: [&str; 4] = ["session_id", "created_at", "status", "metadata"];
-
-impl Record {
-    /// A session without a status is stored as `pending`, the state every
-    /// session starts in, because every listed session carries a status.
-    pub fn from_info(info: SessionInfo) -> Self {
-        let mut extra = match serde_json::to_value(&info) {
-            Ok(Value::Object(fields)) => fields,
-            _ => info.extra.clone(),
-        };
-        for field in INDEXED_FIELDS {
-            extra.remove(field);
-        }
-        Self {
-            session_id: info.session_id,
-            created_at: info.created_at,
-            status: info.status.unwrap_or(SessionStatus::Pending),
-            metadata: Arc::new(info.metadata),
-            extra: Arc::new(extra),
-        }
-    }
-
-    pub fn to_info(&self) -> SessionInfo {
-        let mut info = SessionInfo::new(self.created_at, (*self.metadata).clone(), self.session_id);
-        info.status = Some(self.status.clone());
-        if self.extra.is_empty() {
-            return info;
-        }
-        // The other fields go back through serde, which puts each in its
-        // typed field or in `extra`; they came from a `SessionInfo`, so this
-        // cannot fail, but if it did the fields would still be served.
-        let mut fields = match serde_json::to_value(&info) {
-            Ok(Value::Object(fields)) => fields,
-            _ => Map::new(),
-        };
-        fields.extend(
-            self.extra
-                .iter()
-                .map(|(key, value)| (key.clone(), value.clone())),
-        );
-        serde_json::from_value(Value::Object(fields)).unwrap_or_else(|_| {
-            info.extra = (*self.extra).clone();
-            info
-        })
-    }
-}
+use crate::model::{Record, UserData};
 
 /// Server order: `Less` means "listed earlier".
 fn order(a: (DateTime<Utc>, Uuid), b: (DateTime<Utc>, Uuid)) -> Ordering {
@@ -144,7 +82,7 @@ impl UserSessions {
             .binary_search_by(|probe| order((probe.created_at, probe.session_id), key))
     }
 
-    fn insert(&mut self, record: Record) {
+    pub fn insert(&mut self, record: Record) {
         self.remove(record.session_id);
         self.status_counts = OnceLock::new();
         self.index().insert(record.session_id, record.created_at);
@@ -154,7 +92,7 @@ impl UserSessions {
         self.sorted.insert(at, Arc::new(record));
     }
 
-    fn remove(&mut self, id: Uuid) -> Option<Arc<Record>> {
+    pub fn remove(&mut self, id: Uuid) -> Option<Arc<Record>> {
         let created_at = self.index().remove(&id)?;
         self.status_counts = OnceLock::new();
         let at = self.position((created_at, id)).ok()?;
@@ -162,18 +100,30 @@ impl UserSessions {
     }
 
     /// The session, for a change (of status) that keeps its place.
-    fn get_mut(&mut self, id: Uuid) -> Option<&mut Arc<Record>> {
+    pub fn get_mut(&mut self, id: Uuid) -> Option<&mut Arc<Record>> {
         let created_at = *self.index().get(&id)?;
         self.status_counts = OnceLock::new();
         let at = self.position((created_at, id)).ok()?;
         self.sorted.get_mut(at)
     }
 
+    /// The session with this id.
+    pub fn get(&mut self, id: Uuid) -> Option<Arc<Record>> {
+        let created_at = *self.index().get(&id)?;
+        let at = self.position((created_at, id)).ok()?;
+        self.sorted.get(at).cloned()
+    }
+
+    /// Every session, in server order.
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<Record>> {
+        self.sorted.iter()
+    }
+
     /// The page at `offset` of at most `limit` matches, and the number of
     /// matches. Unfiltered pages are slices; status-filtered ones scan until
     /// the page is full (the total comes from per-status counts); pages with
     /// a metadata filter scan everything.
-    fn page(&self, filter: &Filter, offset: u64, limit: usize) -> (Vec<Arc<Record>>, u64) {
+    pub fn page(&self, filter: &Filter, offset: u64, limit: usize) -> (Vec<Arc<Record>>, u64) {
         let offset = usize::try_from(offset).unwrap_or(usize::MAX);
         if filter.is_empty() {
             let start = offset.min(self.sorted.len());
@@ -225,7 +175,7 @@ impl UserSessions {
 
 #[derive(Debug, Default)]
 pub(crate) struct Inner {
-    users: HashMap<String, UserSessions>,
+    pub users: BTreeMap<String, UserData>,
 }
 
 /// The stub's data: users and their sessions, in server order.
@@ -255,11 +205,69 @@ pub struct Store {
     inner: Arc<RwLock<Inner>>,
 }
 
-/// The seed data format: `{"users": {"<user id>": [<session>, ...]}}`.
+/// The seed data format: `{"users": {"<user id>": <user>}}`, where a
+/// user is either a list of sessions (the original format) or an object
+/// [`DataUser`].
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DataFile {
-    users: BTreeMap<String, Vec<SessionInfo>>,
+    users: BTreeMap<String, DataUserEntry>,
+}
+
+/// A user in a data file, in its full form: every field is optional.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct DataUser {
+    #[serde(default)]
+    metadata: Map<String, Value>,
+    #[serde(default)]
+    created_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    merge_conflict_enabled: Option<bool>,
+    #[serde(default)]
+    sessions: Vec<SessionInfo>,
+    /// `{"<session_id>": [<Message>, ...]}`, each list chronological.
+    #[serde(default)]
+    messages: BTreeMap<Uuid, Vec<recallr_api::types::Message>>,
+    #[serde(default)]
+    memories: Vec<recallr_api::types::Memory>,
+    #[serde(default)]
+    merge_conflicts: Vec<recallr_api::types::MergeConflict>,
+}
+
+/// A list of sessions or a [`DataUser`].
+struct DataUserEntry(DataUser);
+
+impl<'de> Deserialize<'de> for DataUserEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DataUserEntry;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of sessions or a user object")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let sessions = Vec::<SessionInfo>::deserialize(
+                    serde::de::value::SeqAccessDeserializer::new(seq),
+                )?;
+                Ok(DataUserEntry(DataUser {
+                    sessions,
+                    ..DataUser::default()
+                }))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                DataUser::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(DataUserEntry)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 impl Store {
@@ -293,7 +301,10 @@ impl Store {
                 // Random v4 ids: 122 random bits do not collide.
                 inner.users.insert(
                     format!("user-{index}"),
-                    UserSessions::from_unique_records(records),
+                    UserData {
+                        sessions: UserSessions::from_unique_records(records),
+                        ..UserData::default()
+                    },
                 );
             }
         }
@@ -355,9 +366,9 @@ impl Store {
         let store = Self::new();
         {
             let mut inner = store.write();
-            for (user, sessions) in data.users {
-                let mut seen = std::collections::HashSet::with_capacity(sessions.len());
-                for session in &sessions {
+            for (user, DataUserEntry(entry)) in data.users {
+                let mut seen = std::collections::HashSet::with_capacity(entry.sessions.len());
+                for session in &entry.sessions {
                     if !seen.insert(session.session_id) {
                         return Err(invalid(format!(
                             "user {user:?} has session_id {} twice",
@@ -365,10 +376,32 @@ impl Store {
                         )));
                     }
                 }
-                let records = sessions.into_iter().map(Record::from_info).collect();
-                inner
-                    .users
-                    .insert(user, UserSessions::from_unique_records(records));
+                if let Some(id) = entry.messages.keys().find(|id| !seen.contains(id)) {
+                    return Err(invalid(format!(
+                        "user {user:?} has messages for session {id}, which it does not have"
+                    )));
+                }
+                let records = entry.sessions.into_iter().map(Record::from_info).collect();
+                let mut meta = crate::model::UserMeta {
+                    metadata: entry.metadata,
+                    merge_conflict_enabled: entry.merge_conflict_enabled,
+                    ..Default::default()
+                };
+                if let Some(created_at) = entry.created_at {
+                    meta.created_at = created_at;
+                    meta.last_active_at = created_at;
+                }
+                inner.users.insert(
+                    user,
+                    UserData {
+                        meta,
+                        sessions: UserSessions::from_unique_records(records),
+                        messages: entry.messages.into_iter().collect(),
+                        memories: entry.memories,
+                        conflicts: entry.merge_conflicts,
+                        ..UserData::default()
+                    },
+                );
             }
         }
         Ok(store)
@@ -394,6 +427,7 @@ impl Store {
             .users
             .entry(user.to_string())
             .or_default()
+            .sessions
             .insert(record);
     }
 
@@ -401,7 +435,7 @@ impl Store {
     /// [`insert`](Self::insert) for large batches. Same rules as `insert`.
     pub fn extend(&self, user: &str, sessions: impl IntoIterator<Item = SessionInfo>) {
         let mut inner = self.write();
-        let entry = inner.users.entry(user.to_string()).or_default();
+        let entry = &mut inner.users.entry(user.to_string()).or_default().sessions;
         let mut records: Vec<Record> = entry.sorted.iter().map(|r| (**r).clone()).collect();
         records.extend(sessions.into_iter().map(Record::from_info));
         *entry = UserSessions::from_records(records);
@@ -412,7 +446,7 @@ impl Store {
         self.write()
             .users
             .get_mut(user)
-            .and_then(|sessions| sessions.remove(session_id))
+            .and_then(|data| crate::resources::sessions::remove(data, session_id))
             .is_some()
     }
 
@@ -423,7 +457,7 @@ impl Store {
         let Some(record) = inner
             .users
             .get_mut(user)
-            .and_then(|sessions| sessions.get_mut(session_id))
+            .and_then(|data| data.sessions.get_mut(session_id))
         else {
             return false;
         };
@@ -435,7 +469,7 @@ impl Store {
     /// unknown user.
     pub fn sessions(&self, user: &str) -> Option<Vec<SessionInfo>> {
         let inner = self.read();
-        let sessions = inner.users.get(user)?;
+        let sessions = &inner.users.get(user)?.sessions;
         Some(
             sessions
                 .sorted
@@ -450,7 +484,7 @@ impl Store {
         self.read()
             .users
             .get(user)
-            .map_or(0, |sessions| sessions.sorted.len())
+            .map_or(0, |data| data.sessions.sorted.len())
     }
 
     /// Whether `user` exists.
@@ -465,8 +499,74 @@ impl Store {
         users
     }
 
-    /// One page for the server, or `None` for an unknown user. The lock is
-    /// held only to copy the page's `Arc`s.
+    /// Appends messages to a session, in order; returns whether the
+    /// session exists. The session's status is not checked (the API's
+    /// `add_message` checks it).
+    pub fn add_messages(
+        &self,
+        user: &str,
+        session_id: Uuid,
+        messages: impl IntoIterator<Item = recallr_api::types::Message>,
+    ) -> bool {
+        let mut inner = self.write();
+        let Some(data) = inner.users.get_mut(user) else {
+            return false;
+        };
+        if data.sessions.get(session_id).is_none() {
+            return false;
+        }
+        data.messages
+            .entry(session_id)
+            .or_default()
+            .extend(messages);
+        true
+    }
+
+    /// A session's messages, chronological, or `None` if there is no such
+    /// user or session.
+    pub fn messages(
+        &self,
+        user: &str,
+        session_id: Uuid,
+    ) -> Option<Vec<recallr_api::types::Message>> {
+        let mut inner = self.write();
+        let data = inner.users.get_mut(user)?;
+        data.sessions.get(session_id)?;
+        Some(data.messages.get(&session_id).cloned().unwrap_or_default())
+    }
+
+    /// Adds (or replaces, by `memory_id`) a memory of `user`, creating the
+    /// user if needed.
+    pub fn insert_memory(&self, user: &str, memory: recallr_api::types::Memory) {
+        let mut inner = self.write();
+        let data = inner.users.entry(user.to_string()).or_default();
+        data.memories
+            .retain(|have| have.memory_id != memory.memory_id);
+        data.memories.push(memory);
+    }
+
+    /// A user's current memories, in insertion order.
+    pub fn memories(&self, user: &str) -> Option<Vec<recallr_api::types::Memory>> {
+        Some(self.read().users.get(user)?.memories.clone())
+    }
+
+    /// Adds (or replaces, by `id`) a merge conflict of `user`, creating the
+    /// user if needed: this is how tests seed conflicts to resolve.
+    pub fn insert_merge_conflict(&self, user: &str, conflict: recallr_api::types::MergeConflict) {
+        let mut inner = self.write();
+        let data = inner.users.entry(user.to_string()).or_default();
+        data.conflicts.retain(|have| have.id != conflict.id);
+        data.conflicts.push(conflict);
+    }
+
+    /// A user's merge conflicts, in insertion order.
+    pub fn merge_conflicts(&self, user: &str) -> Option<Vec<recallr_api::types::MergeConflict>> {
+        Some(self.read().users.get(user)?.conflicts.clone())
+    }
+
+    /// One page, or `None` for an unknown user. The lock is held only to
+    /// copy the page's `Arc`s.
+    #[cfg(test)]
     pub(crate) fn page(
         &self,
         user: &str,
@@ -475,16 +575,16 @@ impl Store {
         limit: usize,
     ) -> Option<(Vec<Arc<Record>>, u64)> {
         let inner = self.read();
-        Some(inner.users.get(user)?.page(filter, offset, limit))
+        Some(inner.users.get(user)?.sessions.page(filter, offset, limit))
     }
 
     // A panic elsewhere while holding the lock leaves the data consistent
     // (every change is a single step), so poisoning is ignored.
-    fn read(&self) -> RwLockReadGuard<'_, Inner> {
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, Inner> {
         self.inner.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, Inner> {
+    pub(crate) fn write(&self) -> RwLockWriteGuard<'_, Inner> {
         self.inner.write().unwrap_or_else(PoisonError::into_inner)
     }
 }

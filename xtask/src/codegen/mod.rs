@@ -130,10 +130,13 @@ pub fn render_surfaces(
         path: spec.path.clone(),
         message,
     };
-    Ok(vec![(
-        crate::paths::EXT_OPERATIONS,
-        ext_surface::render(spec, client).map_err(failed)?,
-    )])
+    Ok(vec![
+        (
+            crate::paths::EXT_OPERATIONS,
+            ext_surface::render(spec, client).map_err(failed)?,
+        ),
+        (crate::paths::STUB_SPEC, spec.text.clone()),
+    ])
 }
 
 /// Turns a loaded spec into the generated file's text.

@@ -144,20 +144,23 @@ async fn user_ids_are_percent_decoded_from_one_segment() {
 #[tokio::test]
 async fn other_paths_and_methods_get_fastapis_bodies() {
     let server = start(known_store(1)).await;
-    let answer = get(&server, "/api/v1/users").await;
-    assert_eq!(
-        (answer.status, answer.body),
-        (404, json!({"detail": "Not Found"}))
-    );
+    for path in ["/api/v1/nothing", "/api/v1/users/u/sessions/x/y/z", "/"] {
+        let answer = get(&server, path).await;
+        assert_eq!(
+            (answer.status, answer.body),
+            (404, json!({"detail": "Not Found"})),
+            "{path}"
+        );
+    }
     let response = crate::common::client()
-        .post(format!("{}{}", server.base_url(), sessions_path(USER, "")))
+        .patch(format!("{}{}", server.base_url(), sessions_path(USER, "")))
         .send()
         .await
         .expect("a response");
     assert_eq!(response.status().as_u16(), 405);
     let body: Value = response.json().await.expect("JSON");
     assert_eq!(body, json!({"detail": "Method Not Allowed"}));
-    assert_eq!(server.request_count(), 0, "only GETs of the route count");
+    assert_eq!(server.request_count(), 0, "only routed requests count");
 }
 
 // ---- validation ----

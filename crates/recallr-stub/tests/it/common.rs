@@ -78,16 +78,75 @@ pub async fn get_with(
     path_and_query: &str,
     headers: &[(&str, &str)],
 ) -> Answer {
-    let mut request = client().get(format!("{}{path_and_query}", server.base_url()));
+    send(server, "GET", path_and_query, headers, None, Check::Schema).await
+}
+
+/// Whether to check an answer against the spec's response schema.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Check {
+    Schema,
+    /// For answers a fault has made wrong on purpose.
+    Nothing,
+}
+
+/// `method path_and_query` with the default credentials and an optional
+/// JSON body; the answer is checked against the spec's response schema.
+pub async fn call(
+    server: &StubServer,
+    method: &str,
+    path_and_query: &str,
+    body: Option<Value>,
+) -> Answer {
+    send(
+        server,
+        method,
+        path_and_query,
+        &[
+            ("X-Recallr-Api-Key", DEFAULT_API_KEY),
+            ("X-Recallr-Project-Id", DEFAULT_PROJECT_ID),
+        ],
+        body,
+        Check::Schema,
+    )
+    .await
+}
+
+pub async fn send(
+    server: &StubServer,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+    check: Check,
+) -> Answer {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+    let mut request = client().request(
+        method.clone(),
+        format!("{}{path_and_query}", server.base_url()),
+    );
     for (name, value) in headers {
         request = request.header(*name, *value);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
     }
     let response = request.send().await.expect("a response");
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let text = response.text().await.expect("a body");
-    let body =
-        serde_json::from_str(&text).unwrap_or_else(|error| panic!("not JSON ({error}): {text}"));
+    let body = if text.is_empty() {
+        Value::Null
+    } else if headers
+        .get("content-type")
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/event-stream"))
+    {
+        Value::String(text)
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|error| panic!("not JSON ({error}): {text}"))
+    };
+    if check == Check::Schema {
+        crate::schema::check_response(method.as_str(), path_and_query, status, &body);
+    }
     Answer {
         status,
         headers,

@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::common::{USER, get, get_with, known_store, sessions_path, start};
+use crate::common::{Check, USER, get, get_with, known_store, send, sessions_path, start};
 use recallr_stub::{
     DEFAULT_API_KEY, DEFAULT_PROJECT_ID, Fault, FaultConfig, RetryAfter, SessionStatus, StubServer,
 };
@@ -220,7 +220,18 @@ async fn a_delay_outlasts_a_client_timeout_and_then_answers_normally() {
 async fn an_unknown_status_replaces_the_first_sessions_status() {
     let server = start(known_store(5)).await;
     server.push_faults([Fault::UnknownStatus]);
-    let answer = get(&server, &sessions_path(USER, "")).await;
+    let answer = send(
+        &server,
+        "GET",
+        &sessions_path(USER, ""),
+        &[
+            ("X-Recallr-Api-Key", DEFAULT_API_KEY),
+            ("X-Recallr-Project-Id", DEFAULT_PROJECT_ID),
+        ],
+        None,
+        Check::Nothing,
+    )
+    .await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.body["sessions"][0]["status"], "archived");
     let page = crate::common::page(&answer.body);
@@ -309,7 +320,12 @@ async fn pushed_faults_come_before_random_ones() {
         Fault::RateLimited(RetryAfter::Seconds(0)),
     ]);
     let path = sessions_path(USER, "");
-    assert_eq!(get(&server, &path).await.status, 200);
+    let credentials = [
+        ("X-Recallr-Api-Key", DEFAULT_API_KEY),
+        ("X-Recallr-Project-Id", DEFAULT_PROJECT_ID),
+    ];
+    let unknown = send(&server, "GET", &path, &credentials, None, Check::Nothing).await;
+    assert_eq!(unknown.status, 200);
     assert_eq!(get(&server, &path).await.status, 429);
     assert!(get(&server, &path).await.status >= 500);
     server.set_fault_config(FaultConfig::default());
@@ -373,4 +389,47 @@ async fn a_raw_fault_is_sent_byte_for_byte() {
         .to_string(),
         "raw:418"
     );
+}
+
+#[tokio::test]
+async fn faults_can_target_one_operation_or_path() {
+    let server = start(known_store(3)).await;
+    server.push_faults_for(
+        recallr_stub::FaultTarget::Operation("get_user".into()),
+        [Fault::Status(503)],
+    );
+    server.push_faults_for(
+        recallr_stub::FaultTarget::Path("/api/v1/users/{custom_user_id}/sessions".into()),
+        [Fault::Status(502)],
+    );
+    let answer = get(&server, "/api/v1/users").await;
+    assert_eq!(answer.status, 200, "other operations pass the faults by");
+    assert_eq!(get(&server, &sessions_path(USER, "")).await.status, 502);
+    assert_eq!(
+        get(&server, &format!("/api/v1/users/{USER}")).await.status,
+        503
+    );
+    assert_eq!(
+        get(&server, &format!("/api/v1/users/{USER}")).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn faults_reach_every_route() {
+    let server = start(known_store(3)).await;
+    server.push_faults([Fault::UnknownStatus]);
+    let answer = get(&server, "/api/v1/system-prompt").await;
+    assert_eq!(answer.status, 200, "no status field: unchanged");
+    server.push_faults([Fault::ExtraFields]);
+    let answer = get(&server, &format!("/api/v1/users/{USER}")).await;
+    assert!(
+        answer.body["user"]["x_stub_extra"].is_object(),
+        "{}",
+        answer.body
+    );
+    server.push_faults([Fault::RateLimited(RetryAfter::Seconds(4))]);
+    let answer = get(&server, "/api/v1/users").await;
+    assert_eq!(answer.status, 429);
+    assert_eq!(answer.headers["retry-after"], "4");
 }

@@ -5,6 +5,8 @@
 mod api;
 mod binary;
 mod common;
+mod domain;
 mod faults;
 mod flood;
+mod schema;
 mod store;

@@ -23,8 +23,20 @@ fn bad_seed_data_gets_a_clear_error() {
         (r#"{"user": {}}"#, "unknown field `user`"),
         (r#"{}"#, "missing field `users`"),
         (
-            r#"{"users": {"u": {}}}"#,
-            "at users.u: invalid type: map, expected a sequence",
+            r#"{"users": {"u": 3}}"#,
+            "at users.u: invalid type: integer `3`, expected a list of sessions or a user object",
+        ),
+        (
+            r#"{"users": {"u": {"sessions": [], "bogus": 1}}}"#,
+            "unknown field `bogus`",
+        ),
+        (
+            r#"{"users": {"u": {"messages": {"3c90c3cc-0d44-4b50-8888-8dd25736052a": []}}}}"#,
+            "does not have",
+        ),
+        (
+            r#"{"users": {"u": {"merge_conflicts": [{"id": "x"}]}}}"#,
+            "users.u.merge_conflicts[0]",
         ),
         (
             r#"{"users": {"u": [{"session_id": "nope", "created_at": "2023-11-07T05:31:56Z", "metadata": {}}]}}"#,

@@ -1,0 +1,119 @@
+//! Users. Rules:
+//! - create answers 201, or 409 when the id exists;
+//! - list is ordered by `custom_user_id`; `partial_user_id` keeps ids that
+//!   contain it, `metadata_filter` users whose metadata contains it
+//!   (nested containment, as for sessions);
+//! - update may rename the user (409 when the new id exists) and replaces
+//!   the metadata when `new_metadata` is given;
+//! - delete answers 204 and drops everything of the user.
+//!
+//! Every change sets `last_active_at` to the stub's clock.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use recallr_api::types::{CreateUserRequest, UpdateUserRequest, UserList, UserResponse};
+
+use super::{Ctx, page, user_not_found};
+use crate::model::{UserData, UserMeta};
+use crate::response;
+
+fn exists(id: &str) -> Response {
+    response::detail(
+        StatusCode::CONFLICT,
+        &format!("User with custom_user_id {id} already exists"),
+    )
+}
+
+pub(crate) fn list(ctx: &Ctx<'_>) -> Response {
+    let partial = ctx.input.opt_str("partial_user_id").unwrap_or_default();
+    let metadata = ctx.input.object("metadata_filter");
+    let inner = ctx.shared.store.read();
+    let matching: Vec<_> = inner
+        .users
+        .iter()
+        .filter(|(id, data)| {
+            id.contains(partial)
+                && metadata
+                    .as_ref()
+                    .is_none_or(|filter| crate::filter::contains(&data.meta.metadata, filter))
+        })
+        .map(|(id, data)| data.meta.to_info(id))
+        .collect();
+    drop(inner);
+    let (users, total, has_more) = page(&matching, ctx.input, 10);
+    response::json(StatusCode::OK, &UserList::new(has_more, total, users))
+}
+
+pub(crate) fn create(ctx: &Ctx<'_>) -> Response {
+    let request: CreateUserRequest = match ctx.body() {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let mut inner = ctx.shared.store.write();
+    if inner.users.contains_key(&request.custom_user_id) {
+        return exists(&request.custom_user_id);
+    }
+    let meta = UserMeta {
+        created_at: ctx.now,
+        last_active_at: ctx.now,
+        metadata: request.metadata,
+        merge_conflict_enabled: request.merge_conflict_enabled,
+    };
+    let info = meta.to_info(&request.custom_user_id);
+    inner.users.insert(
+        request.custom_user_id,
+        UserData {
+            meta,
+            ..UserData::default()
+        },
+    );
+    response::json(StatusCode::CREATED, &UserResponse::new(info))
+}
+
+pub(crate) fn get(ctx: &Ctx<'_>) -> Response {
+    let id = ctx.input.str("custom_user_id");
+    match ctx.shared.store.read().users.get(id) {
+        Some(data) => response::json(StatusCode::OK, &UserResponse::new(data.meta.to_info(id))),
+        None => user_not_found(id),
+    }
+}
+
+pub(crate) fn update(ctx: &Ctx<'_>) -> Response {
+    let request: UpdateUserRequest = match ctx.body() {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let id = ctx.input.str("custom_user_id");
+    let mut inner = ctx.shared.store.write();
+    if !inner.users.contains_key(id) {
+        return user_not_found(id);
+    }
+    let new_id = request
+        .new_custom_user_id
+        .clone()
+        .unwrap_or_else(|| id.to_string());
+    if new_id != id && inner.users.contains_key(&new_id) {
+        return exists(&new_id);
+    }
+    let Some(mut data) = inner.users.remove(id) else {
+        return user_not_found(id);
+    };
+    if let Some(metadata) = request.new_metadata {
+        data.meta.metadata = metadata;
+    }
+    if let Some(enabled) = request.merge_conflict_enabled {
+        data.meta.merge_conflict_enabled = Some(enabled);
+    }
+    data.meta.last_active_at = ctx.now;
+    let info = data.meta.to_info(&new_id);
+    inner.users.insert(new_id, data);
+    response::json(StatusCode::OK, &UserResponse::new(info))
+}
+
+pub(crate) fn delete(ctx: &Ctx<'_>) -> Response {
+    let id = ctx.input.str("custom_user_id");
+    match ctx.shared.store.write().users.remove(id) {
+        Some(_) => response::no_content(),
+        None => user_not_found(id),
+    }
+}

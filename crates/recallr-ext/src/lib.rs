@@ -82,6 +82,7 @@ struct ReadmeDoctests;
 
 mod client;
 mod error;
+mod execute;
 mod pager;
 mod redact;
 mod response;

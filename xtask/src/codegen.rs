@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 use sha2::{Digest, Sha256};
 
+use crate::cli_commands;
 use crate::client_state;
 use crate::error::XtaskError;
 use crate::facts;
@@ -80,12 +81,17 @@ pub fn write_workspace(workspace: &Workspace) -> Result<(Recovery, Written), Xta
     let spec_same = read_if_exists(&spec_path)?.as_deref() == Some(derived.spec.text.as_str());
     let generated_same =
         read_if_exists(&generated_path)?.as_deref() == Some(derived.generated.as_str());
-    if spec_same && generated_same {
+    // The CLI's command table is derived from the same spec.
+    let commands_path = workspace.root.join(cli_commands::CLI_COMMANDS);
+    let commands = cli_commands::render(&derived.spec)?;
+    let commands_same = read_if_exists(&commands_path)?.as_deref() == Some(commands.as_str());
+    if spec_same && generated_same && commands_same {
         return Ok((recovery, Written::Unchanged));
     }
     let mut files = FileSet::new(&workspace.openapi_dir());
     files.add(&spec_path, derived.spec.text);
     files.add(&generated_path, derived.generated);
+    files.add(&commands_path, commands);
     files.commit()?;
     Ok((recovery, Written::Updated))
 }
@@ -94,10 +100,12 @@ pub fn write_workspace(workspace: &Workspace) -> Result<(Recovery, Written), Xta
 /// committed files.
 pub fn check_workspace(workspace: &Workspace) -> Result<Freshness, XtaskError> {
     let derived = pipeline::derive(workspace)?;
+    let commands = cli_commands::render(&derived.spec)?;
     let mut diff = String::new();
     for (path, fresh) in [
         (workspace.spec(), &derived.spec.text),
         (workspace.generated(), &derived.generated),
+        (workspace.root.join(cli_commands::CLI_COMMANDS), &commands),
     ] {
         let committed = read_if_exists(&path)?.unwrap_or_default();
         if &committed != fresh {

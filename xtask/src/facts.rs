@@ -159,7 +159,7 @@ fn string_enum_constant(name: &str, schema: &Schema) -> Option<TokenStream> {
 
 /// `SessionStatus` -> `session_status`, `list_sessions` stays,
 /// `HTTPValidationError` -> `http_validation_error`, `X-Key` -> `x_key`.
-fn snake(name: &str) -> String {
+pub(crate) fn snake(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();
     let mut out = String::with_capacity(name.len() + 4);
     for (index, &c) in chars.iter().enumerate() {

@@ -9,6 +9,7 @@
 //! `transaction` writes the set of files all or nothing.
 
 pub mod bounded_read;
+pub mod cli_commands;
 pub mod client_state;
 pub mod codegen;
 pub mod component_names;

@@ -94,6 +94,7 @@ impl Workspace {
             self.provenance(),
             self.spec(),
             self.generated(),
+            self.root.join(crate::cli_commands::CLI_COMMANDS),
         ]
     }
 }

@@ -3,14 +3,17 @@
 use std::process::ExitCode;
 
 use recallr_ext::Error;
+use recallr_ext::reqwest::StatusCode;
+
+use crate::invocation::Invocation;
 
 /// Usage or input error (clap's, or an invalid flag value).
 pub const USAGE: u8 = 2;
 /// Authentication failed.
 pub const UNAUTHORIZED: u8 = 3;
-/// The user does not exist.
-pub const USER_NOT_FOUND: u8 = 4;
-/// The server rejected the request (422).
+/// What the command names does not exist.
+pub const NOT_FOUND: u8 = 4;
+/// The server rejected the request (400, 409, 422).
 pub const REJECTED: u8 = 5;
 /// Rate limited after retries.
 pub const RATE_LIMITED: u8 = 6;
@@ -50,13 +53,45 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// The failure of a command's request, with what it names: a 404
+    /// says which user, session, memory or merge conflict is missing.
+    pub fn from_api(error: Error, invocation: &Invocation) -> Self {
+        match &error {
+            Error::UserNotFound { detail, .. } => {
+                if let Some(target) = invocation.missing_target(detail) {
+                    return Self {
+                        message: format!("{target} not found (404): {detail}"),
+                        code: NOT_FOUND,
+                    };
+                }
+            }
+            Error::UnexpectedStatus { status, detail, .. }
+                if *status == StatusCode::BAD_REQUEST || *status == StatusCode::CONFLICT =>
+            {
+                return Self {
+                    message: format!("the server rejected the request ({status}): {detail}"),
+                    code: REJECTED,
+                };
+            }
+            _ => {}
+        }
+        Self::from(error)
+    }
+}
+
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
         let code = match &error {
             Error::InvalidRequest { .. } | Error::Config { .. } => USAGE,
             Error::Unauthorized { .. } => UNAUTHORIZED,
-            Error::UserNotFound { .. } => USER_NOT_FOUND,
+            Error::UserNotFound { .. } => NOT_FOUND,
             Error::Validation { .. } => REJECTED,
+            Error::UnexpectedStatus { status, .. }
+                if *status == StatusCode::BAD_REQUEST || *status == StatusCode::CONFLICT =>
+            {
+                REJECTED
+            }
             Error::RateLimited { .. } => RATE_LIMITED,
             // What a retry could have fixed: server and network failures.
             error if error.is_retryable() => UNAVAILABLE,

@@ -158,7 +158,9 @@ fn operations(document: &Value) -> Result<Vec<Command>, String> {
             };
             // A POST to a collection creates; to anything else it acts.
             let collection = item.get("get").is_some()
-                || paths.keys().any(|other| other.starts_with(&format!("{path}/{{")));
+                || paths
+                    .keys()
+                    .any(|other| other.starts_with(&format!("{path}/{{")));
             operations.push(command(document, path, method, operation, collection)?);
         }
     }
@@ -178,7 +180,10 @@ fn command(
         .and_then(Value::as_str)
         .ok_or_else(|| format!("{} {path} has no operationId", method.to_uppercase()))?
         .to_string();
-    let cli = operation.get("x-recallr-cli").cloned().unwrap_or(Value::Null);
+    let cli = operation
+        .get("x-recallr-cli")
+        .cloned()
+        .unwrap_or(Value::Null);
     let renames = |name: &str| {
         cli.pointer(&format!("/flags/{name}"))
             .and_then(Value::as_str)
@@ -251,7 +256,8 @@ fn command(
         .and_then(|body| body.pointer("/content/application~1json/schema"))
     {
         body_type = Some(
-            ref_name(schema).ok_or_else(|| format!("{id}: the request body is not a named schema"))?,
+            ref_name(schema)
+                .ok_or_else(|| format!("{id}: the request body is not a named schema"))?,
         );
         let body = resolve(document, schema);
         let required: BTreeSet<&str> = body
@@ -274,7 +280,11 @@ fn command(
                 .pointer(&format!("/values/{field}"))
                 .and_then(Value::as_str)
                 .map(str::to_string);
-            let kind = if enum_name.is_some() { Kind::Enum } else { kind };
+            let kind = if enum_name.is_some() {
+                Kind::Enum
+            } else {
+                kind
+            };
             let flag = renames(field).unwrap_or_else(|| field.replace('_', "-"));
             let resolved = resolve(document, schema);
             let (min, max, default) = bounds(&id, field, "Body", kind, resolved);
@@ -404,7 +414,12 @@ fn derived_command(path: &str, method: &str, collection: bool) -> Result<Vec<Str
         }
         ("post", false) => "create",
         ("get", false) => "list",
-        _ => return Err(format!("{} {path}: no verb derives from it", method.to_uppercase())),
+        _ => {
+            return Err(format!(
+                "{} {path}: no verb derives from it",
+                method.to_uppercase()
+            ));
+        }
     };
     Ok(vec![resource.to_string(), verb.to_string()])
 }
@@ -423,9 +438,12 @@ fn path_noun(segments: &[&str], name: &str) -> String {
     noun.replace('-', " ")
 }
 
-
 fn text(object: &(impl Lookup + ?Sized), key: &str) -> String {
-    object.lookup(key).and_then(Value::as_str).unwrap_or_default().to_string()
+    object
+        .lookup(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// `get` on a JSON object, whether held as a `Value` or a `Map`.
@@ -466,7 +484,10 @@ fn resolve<'a>(document: &'a Value, value: &'a Value) -> &'a Value {
                 Some(target) => value = target,
                 None => return value,
             }
-        } else if let Some([only]) = value.get("allOf").and_then(Value::as_array).map(Vec::as_slice)
+        } else if let Some([only]) = value
+            .get("allOf")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
         {
             value = only;
         } else {
@@ -478,10 +499,11 @@ fn resolve<'a>(document: &'a Value, value: &'a Value) -> &'a Value {
 
 /// The named enum a schema is (through `$ref` or a lone `allOf`), if any.
 fn enum_name(document: &Value, schema: &Value) -> Option<String> {
-    let name = ref_name(schema).or_else(|| match schema.get("allOf").and_then(Value::as_array) {
-        Some(all) if all.len() == 1 => ref_name(&all[0]),
-        _ => None,
-    })?;
+    let name =
+        ref_name(schema).or_else(|| match schema.get("allOf").and_then(Value::as_array) {
+            Some(all) if all.len() == 1 => ref_name(&all[0]),
+            _ => None,
+        })?;
     resolve(document, schema).get("enum").map(|_| name)
 }
 
@@ -597,7 +619,9 @@ fn columns(document: &Value, item: &Value, cli: &Value) -> Result<Vec<Column>, S
                 let name = name.as_str().unwrap_or_default().to_string();
                 match properties.contains_key(&name) {
                     true => Ok(name),
-                    false => Err(format!("x-recallr-cli column `{name}` is not a field of the items")),
+                    false => Err(format!(
+                        "x-recallr-cli column `{name}` is not a field of the items"
+                    )),
                 }
             })
             .collect::<Result<_, _>>()?,
@@ -684,7 +708,8 @@ fn kind_tokens(kind: Kind) -> TokenStream {
 }
 
 fn path_tokens(path: &str) -> TokenStream {
-    path.parse().unwrap_or_else(|_| quote!(compile_error!("a facts path")))
+    path.parse()
+        .unwrap_or_else(|_| quote!(compile_error!("a facts path")))
 }
 
 fn bound_tokens(bound: &Option<Bound>) -> TokenStream {
@@ -820,7 +845,11 @@ fn call_template(operation: &Command) -> TokenStream {
     let method = format_ident!("{}", id);
     let mut reads = Vec::new();
     let mut setters = Vec::new();
-    for param in operation.params.iter().filter(|param| param.place != "Body") {
+    for param in operation
+        .params
+        .iter()
+        .filter(|param| param.place != "Body")
+    {
         let name = &param.name;
         let local = format_ident!("arg_{}", name);
         let setter = format_ident!("{}", name);

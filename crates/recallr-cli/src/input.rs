@@ -45,7 +45,10 @@ pub fn json_argument(flag: &str, source: &str) -> Result<Value, Failure> {
         }
         into_text(bytes, &what)?
     } else if let Some(path) = source.strip_prefix('@') {
-        into_text(read_bounded_file(Path::new(path), BODY_LIMIT, &what)?, &what)?
+        into_text(
+            read_bounded_file(Path::new(path), BODY_LIMIT, &what)?,
+            &what,
+        )?
     } else {
         source.to_string()
     };
@@ -81,9 +84,13 @@ fn read_bounded_file(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>, Fai
     }
     let mut bytes = Vec::new();
     // Bounded even if the file grows while it is read.
-    file.take(limit + 1).read_to_end(&mut bytes).map_err(cannot)?;
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
     if bytes.len() as u64 > limit {
-        return Err(Failure::usage(format!("{what} holds more than {limit} bytes")));
+        return Err(Failure::usage(format!(
+            "{what} holds more than {limit} bytes"
+        )));
     }
     Ok(bytes)
 }

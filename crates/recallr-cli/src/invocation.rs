@@ -102,7 +102,8 @@ impl<'m> Invocation<'m> {
     }
 
     pub fn required_text(&self, name: &str) -> Result<String, Failure> {
-        self.text(name)?.ok_or_else(|| missing(self.operation, name))
+        self.text(name)?
+            .ok_or_else(|| missing(self.operation, name))
     }
 
     /// A repeatable text parameter's values.
@@ -130,22 +131,38 @@ impl<'m> Invocation<'m> {
     }
 
     pub fn required_uuid(&self, name: &str) -> Result<uuid::Uuid, Failure> {
-        self.uuid(name)?.ok_or_else(|| missing(self.operation, name))
+        self.uuid(name)?
+            .ok_or_else(|| missing(self.operation, name))
     }
 
     pub fn integer(&self, name: &str) -> Result<Option<u64>, Failure> {
         if let Some(value) = self.overrides.get(name) {
             return Ok(Some(*value));
         }
-        Ok(self.matches.try_get_one::<u64>(name).ok().flatten().copied())
+        Ok(self
+            .matches
+            .try_get_one::<u64>(name)
+            .ok()
+            .flatten()
+            .copied())
     }
 
     pub fn number(&self, name: &str) -> Result<Option<f64>, Failure> {
-        Ok(self.matches.try_get_one::<f64>(name).ok().flatten().copied())
+        Ok(self
+            .matches
+            .try_get_one::<f64>(name)
+            .ok()
+            .flatten()
+            .copied())
     }
 
     pub fn boolean(&self, name: &str) -> Result<Option<bool>, Failure> {
-        Ok(self.matches.try_get_one::<bool>(name).ok().flatten().copied())
+        Ok(self
+            .matches
+            .try_get_one::<bool>(name)
+            .ok()
+            .flatten()
+            .copied())
     }
 
     /// The request body: `--body` (an object), with the fields given as
@@ -158,12 +175,22 @@ impl<'m> Invocation<'m> {
             },
             None => Map::new(),
         };
-        for param in self.operation.params.iter().filter(|p| p.place == Place::Body) {
+        for param in self
+            .operation
+            .params
+            .iter()
+            .filter(|p| p.place == Place::Body)
+        {
             if let Some(value) = self.body_value(param)? {
                 body.insert(param.name.to_string(), value);
             }
         }
-        for param in self.operation.params.iter().filter(|p| p.place == Place::Body) {
+        for param in self
+            .operation
+            .params
+            .iter()
+            .filter(|p| p.place == Place::Body)
+        {
             if param.required && !body.contains_key(param.name) {
                 return Err(Failure::usage(format!(
                     "--{} is required (or give `{}` in --body)",
@@ -172,7 +199,9 @@ impl<'m> Invocation<'m> {
             }
         }
         serde_json::from_value(Value::Object(body)).map_err(|error| {
-            Failure::usage(format!("the request body is not what the API takes: {error}"))
+            Failure::usage(format!(
+                "the request body is not what the API takes: {error}"
+            ))
         })
     }
 
@@ -192,7 +221,12 @@ impl<'m> Invocation<'m> {
     /// Warns on stderr about each enum value given that the spec does not
     /// list: it is sent anyway, as a newer server may have it.
     pub fn warn_about_unknown_values(&self) {
-        for param in self.operation.params.iter().filter(|p| p.kind == Kind::Enum) {
+        for param in self
+            .operation
+            .params
+            .iter()
+            .filter(|p| p.kind == Kind::Enum)
+        {
             let given = if param.many {
                 self.texts(param.name)
             } else {

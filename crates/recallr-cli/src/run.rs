@@ -28,7 +28,10 @@ pub async fn run(operation: &'static Operation, matches: &ArgMatches) -> Result<
             "this would delete {target}; run it again with --yes to delete it"
         )));
     }
-    if operation.stream.is_some_and(|name| matches!(invocation.boolean(name), Ok(Some(true)))) {
+    if operation
+        .stream
+        .is_some_and(|name| matches!(invocation.boolean(name), Ok(Some(true))))
+    {
         return Err(Failure::usage(
             "--stream is not available in this build: the client's event stream is not there yet; \
              leave it out to get the whole context as one answer",
@@ -36,7 +39,10 @@ pub async fn run(operation: &'static Operation, matches: &ArgMatches) -> Result<
     }
     invocation.warn_about_unknown_values();
     let client = client(operation, matches)?;
-    let format = match matches.get_one::<String>("format").and_then(|name| Format::parse(name)) {
+    let format = match matches
+        .get_one::<String>("format")
+        .and_then(|name| Format::parse(name))
+    {
         Some(format) => format,
         None if io::stdout().is_terminal() => Format::Table,
         None => Format::Ndjson,
@@ -112,7 +118,10 @@ async fn offset_walk<W: Write>(
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        total = paging.total.and_then(|field| page.get(field)).and_then(Value::as_u64);
+        total = paging
+            .total
+            .and_then(|field| page.get(field))
+            .and_then(Value::as_u64);
         if let (Some(first), Some(now)) = (first_total, total)
             && now < first
         {
@@ -126,7 +135,10 @@ async fn offset_walk<W: Write>(
             if max.is_some_and(|max| written >= max) {
                 break;
             }
-            let key = paging.id.and_then(|field| item.get(field)).map(Value::to_string);
+            let key = paging
+                .id
+                .and_then(|field| item.get(field))
+                .map(Value::to_string);
             if let Some(key) = key
                 && !seen.insert(key)
             {
@@ -140,7 +152,9 @@ async fn offset_walk<W: Write>(
         let has_more = page.get(paging.has_more).and_then(Value::as_bool) == Some(true);
         let next = offset.checked_add(items.len() as u64);
         match next {
-            Some(next) if has_more && !items.is_empty() && !max.is_some_and(|max| written >= max) => {
+            Some(next)
+                if has_more && !items.is_empty() && !max.is_some_and(|max| written >= max) =>
+            {
                 offset = next;
             }
             _ => break,
@@ -177,7 +191,11 @@ async fn sessions_walk<W: Write>(
     let mut request = client
         .user(user)
         .sessions()
-        .statuses(statuses.iter().map(|status| SessionStatus::from(status.as_str())))
+        .statuses(
+            statuses
+                .iter()
+                .map(|status| SessionStatus::from(status.as_str())),
+        )
         .offset(invocation.integer(paging.offset)?.unwrap_or(0))
         .page_size(
             invocation

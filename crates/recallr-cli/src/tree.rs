@@ -96,7 +96,9 @@ pub fn command() -> Command {
                     .value_parser(clap::value_parser!(clap_complete::Shell)),
             ),
     )
-    .subcommand(Command::new("man").about("Print the man page (roff), e.g. `recallr man > recallr.1`."))
+    .subcommand(
+        Command::new("man").about("Print the man page (roff), e.g. `recallr man > recallr.1`."),
+    )
 }
 
 /// list, create, get, update, delete first; actions after, by name.
@@ -118,7 +120,10 @@ fn leaf(operation: &'static Operation, name: &'static str) -> Command {
         long_about.push_str("\n\n");
         long_about.push_str(operation.description);
     }
-    long_about.push_str(&format!("\n\nSends {} {}.", operation.method, operation.path));
+    long_about.push_str(&format!(
+        "\n\nSends {} {}.",
+        operation.method, operation.path
+    ));
     let mut command = Command::new(name)
         .about(about)
         .long_about(long_about)
@@ -148,10 +153,15 @@ fn leaf(operation: &'static Operation, name: &'static str) -> Command {
     if let Some(paging) = &operation.paging {
         let noun = operation.items.unwrap_or("items");
         command = command
-            .arg(Arg::new("all").long("all").action(ArgAction::SetTrue).help(format!(
-                "Fetch every page, at the largest page size unless --{} says otherwise.",
-                flag_of(operation, paging.limit)
-            )))
+            .arg(
+                Arg::new("all")
+                    .long("all")
+                    .action(ArgAction::SetTrue)
+                    .help(format!(
+                        "Fetch every page, at the largest page size unless --{} says otherwise.",
+                        flag_of(operation, paging.limit)
+                    )),
+            )
             .arg(
                 Arg::new("max")
                     .long("max")
@@ -381,6 +391,8 @@ impl TypedValueParser for Offered {
     }
 
     fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
-        Some(Box::new(self.0.iter().map(|value| PossibleValue::new(*value))))
+        Some(Box::new(
+            self.0.iter().map(|value| PossibleValue::new(*value)),
+        ))
     }
 }

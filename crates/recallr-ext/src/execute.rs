@@ -34,7 +34,11 @@ impl Recallr {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn execute<'a, T, F, Fut>(&'a self, operation: &'static str, send: F) -> Result<T, Error>
+    pub async fn execute<'a, T, F, Fut>(
+        &'a self,
+        operation: &'static str,
+        send: F,
+    ) -> Result<T, Error>
     where
         F: Fn(&'a recallr_api::Client) -> Fut,
         Fut: Future<Output = Result<recallr_api::ResponseValue<T>, recallr_api::Error<()>>>,

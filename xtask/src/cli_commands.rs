@@ -35,15 +35,6 @@ pub fn render(spec: &Spec) -> Result<String, XtaskError> {
     };
     let document: Value = serde_json::from_str(&spec.text).map_err(|err| fail(err.to_string()))?;
     let operations = operations(&document).map_err(fail)?;
-    let mut seen = BTreeSet::new();
-    for operation in &operations {
-        if !seen.insert(operation.command.clone()) {
-            return Err(fail(format!(
-                "two operations derive the command `{}`; name one with x-recallr-cli",
-                operation.command.join(" ")
-            )));
-        }
-    }
     let table = operations.iter().map(table_entry);
     let arms = operations.iter().map(call_template);
     let tokens = quote! {
@@ -165,6 +156,15 @@ fn operations(document: &Value) -> Result<Vec<Command>, String> {
         }
     }
     operations.sort_by(|a, b| a.command.cmp(&b.command));
+    let mut seen = BTreeSet::new();
+    for operation in &operations {
+        if !seen.insert(operation.command.clone()) {
+            return Err(format!(
+                "two operations derive the command `{}`; name one with x-recallr-cli",
+                operation.command.join(" ")
+            ));
+        }
+    }
     Ok(operations)
 }
 

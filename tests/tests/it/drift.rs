@@ -115,3 +115,74 @@ fn generated_file_carries_the_generated_header() {
     assert_eq!(digest.len(), 64);
     assert!(digest.chars().all(|c| c.is_ascii_hexdigit()));
 }
+
+/// The CLI's command table (`crates/recallr-cli/src/commands.rs`) is
+/// derived from the same spec, and checked the same way.
+#[test]
+fn committed_cli_commands_match_the_committed_spec() {
+    let spec = xtask::spec::load(&paths::spec()).expect("the committed spec loads");
+    let fresh = xtask::cli_commands::render(&spec).expect("the command table renders");
+    let path = paths::workspace_root().join(xtask::cli_commands::CLI_COMMANDS);
+    let committed = std::fs::read_to_string(&path).expect("the command table is committed");
+    if committed != fresh {
+        panic!(
+            "{} is stale relative to {}:\n{}\nrun `cargo xtask codegen` to update",
+            xtask::cli_commands::CLI_COMMANDS,
+            paths::SPEC,
+            xtask::output::unified_diff(xtask::cli_commands::CLI_COMMANDS, &committed, &fresh)
+        );
+    }
+}
+
+/// An operation the vendor adds becomes a command with no hand edit: a
+/// paged list and an action, placed by the derivation rule.
+#[test]
+fn a_new_operation_becomes_a_command() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let spec = edited_spec(dir.path(), |spec| {
+        let list =
+            spec["paths"]["/api/v1/users/{custom_user_id}/sessions/{session_id}/messages"]["get"]
+                .clone();
+        let mut summaries = list;
+        summaries["operationId"] = serde_json::json!("list_summaries");
+        // A new operation has no overlay entry.
+        summaries
+            .as_object_mut()
+            .map(|operation| operation.remove("x-recallr-cli"));
+        spec["paths"]["/api/v1/users/{custom_user_id}/sessions/{session_id}/summaries"] =
+            serde_json::json!({"get": summaries});
+        let mut archive =
+            spec["paths"]["/api/v1/users/{custom_user_id}/sessions/{session_id}/process"]["post"]
+                .clone();
+        archive["operationId"] = serde_json::json!("archive_session");
+        spec["paths"]["/api/v1/users/{custom_user_id}/sessions/{session_id}/archive"] =
+            serde_json::json!({"post": archive});
+    });
+    let spec = xtask::spec::load(&spec).expect("the edited spec loads");
+    let commands = xtask::cli_commands::command_paths(&spec).expect("commands derive");
+    for wanted in [["summaries", "list"], ["sessions", "archive"]] {
+        assert!(
+            commands.iter().any(|command| command == &wanted),
+            "{wanted:?} not in {commands:?}"
+        );
+    }
+    let table = xtask::cli_commands::render(&spec).expect("the command table renders");
+    assert!(table.contains("\"list_summaries\" =>") && table.contains("\"archive_session\" =>"));
+}
+
+/// Two operations that would be one command are an error naming it.
+#[test]
+fn a_command_two_operations_derive_is_refused() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let spec = edited_spec(dir.path(), |spec| {
+        let mut copy =
+            spec["paths"]["/api/v1/users/{custom_user_id}/sessions/{session_id}/messages"]["get"]
+                .clone();
+        copy["operationId"] = serde_json::json!("list_messages_again");
+        spec["paths"]["/api/v1/users/{custom_user_id}/sessions/{session_id}/messages2"] =
+            serde_json::json!({"get": copy});
+    });
+    let spec = xtask::spec::load(&spec).expect("the edited spec loads");
+    let error = xtask::cli_commands::render(&spec).expect_err("a duplicate command is refused");
+    assert!(error.to_string().contains("sessions messages"), "{error}");
+}

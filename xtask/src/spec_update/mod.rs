@@ -72,6 +72,8 @@ pub struct Plan {
     pub generated_text: String,
     /// The generated client before the update, if there was one.
     pub previous_generated: Option<String>,
+    /// The CLI's command table, derived from the new spec.
+    pub cli_commands_text: String,
 }
 
 /// Imports `options.from` and prepares every file, writing nothing.
@@ -128,7 +130,13 @@ pub fn plan(options: &Options, workspace: &Workspace) -> Result<Plan, XtaskError
         .map(|previous| previous.reasons_for(&requested))
         .unwrap_or_default();
     let previous_generated = crate::codegen::read_if_exists(&workspace.generated())?;
-    let unchanged = previous_upstream.as_ref() == Some(&upstream)
+    let cli_commands_text = crate::cli_commands::render(&derived.spec)?;
+    let cli_commands_same =
+        crate::codegen::read_if_exists(&workspace.root.join(crate::cli_commands::CLI_COMMANDS))?
+            .as_deref()
+            == Some(cli_commands_text.as_str());
+    let unchanged = cli_commands_same
+        && previous_upstream.as_ref() == Some(&upstream)
         && previous_provenance.as_ref().map(|previous| &previous.keep) == Some(&requested)
         && previous_spec.text == derived.spec.text
         && previous_generated.as_deref() == Some(derived.generated.as_str());
@@ -162,6 +170,7 @@ pub fn plan(options: &Options, workspace: &Workspace) -> Result<Plan, XtaskError
         previous_spec,
         generated_text: derived.generated,
         previous_generated,
+        cli_commands_text,
     })
 }
 
@@ -184,6 +193,10 @@ pub fn apply(
         (workspace.provenance(), &plan.provenance_text),
         (workspace.spec(), &plan.spec.text),
         (workspace.generated(), &plan.generated_text),
+        (
+            workspace.root.join(crate::cli_commands::CLI_COMMANDS),
+            &plan.cli_commands_text,
+        ),
     ]
     .into_iter()
     .chain(extra.iter().map(|(path, text)| (path.clone(), text)))

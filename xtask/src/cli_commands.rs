@@ -869,16 +869,21 @@ fn call_template(operation: &Command) -> TokenStream {
             _ => (quote!(text), quote!(value.as_str())),
         };
         if param.many {
-            let each = match &enum_type {
-                Some(enum_type) => quote!(recallr_api::types::#enum_type::from(value.as_str())),
-                None => quote!(value.clone()),
+            let values = match &enum_type {
+                Some(enum_type) => quote! {
+                    #local
+                        .iter()
+                        .map(|value| recallr_api::types::#enum_type::from(value.as_str()))
+                        .collect::<Vec<_>>()
+                },
+                None => quote!(#local.clone()),
             };
             reads.push(quote!(let #local = args.texts(#name);));
             setters.push(quote! {
                 let request = if #local.is_empty() {
                     request
                 } else {
-                    request.#setter(#local.iter().map(|value| #each).collect::<Vec<_>>())
+                    request.#setter(#values)
                 };
             });
         } else if param.required {

@@ -1831,13 +1831,7 @@ pub async fn send(
                             let request = if arg_categories.is_empty() {
                                 request
                             } else {
-                                request
-                                    .categories(
-                                        arg_categories
-                                            .iter()
-                                            .map(|value| value.clone())
-                                            .collect::<Vec<_>>(),
-                                    )
+                                request.categories(arg_categories.clone())
                             };
                             let request = match &arg_offset {
                                 Some(value) => request.offset(*value),
@@ -1850,13 +1844,7 @@ pub async fn send(
                             let request = if arg_session_id_filter.is_empty() {
                                 request
                             } else {
-                                request
-                                    .session_id_filter(
-                                        arg_session_id_filter
-                                            .iter()
-                                            .map(|value| value.clone())
-                                            .collect::<Vec<_>>(),
-                                    )
+                                request.session_id_filter(arg_session_id_filter.clone())
                             };
                             let request = match &arg_session_metadata_filter {
                                 Some(value) => {

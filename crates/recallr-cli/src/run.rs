@@ -152,9 +152,7 @@ async fn offset_walk<W: Write>(
         let has_more = page.get(paging.has_more).and_then(Value::as_bool) == Some(true);
         let next = offset.checked_add(items.len() as u64);
         match next {
-            Some(next)
-                if has_more && !items.is_empty() && !max.is_some_and(|max| written >= max) =>
-            {
+            Some(next) if has_more && !items.is_empty() && max.is_none_or(|max| written < max) => {
                 offset = next;
             }
             _ => break,

@@ -91,11 +91,11 @@ impl TestServer {
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
         let mut child = command.spawn().expect("the binary runs");
-        if let Some(mut pipe) = child.stdin.take() {
-            if let Some(text) = stdin {
-                pipe.write_all(text.as_bytes())
-                    .expect("stdin takes the body");
-            }
+        if let Some(mut pipe) = child.stdin.take()
+            && let Some(text) = stdin
+        {
+            pipe.write_all(text.as_bytes())
+                .expect("stdin takes the body");
         }
         let output = child.wait_with_output().expect("the binary ends");
         for stream in [&output.stdout, &output.stderr] {

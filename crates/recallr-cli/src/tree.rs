@@ -6,7 +6,7 @@ use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Arg, ArgAction, Command};
 
 use crate::commands::OPERATIONS;
-use crate::table::{Kind, Operation, Param, Place};
+use crate::table::{Kind, Operation, Pager, Param, Place};
 
 const ABOUT: &str = "Use the RecallrAI API from a terminal or a script.";
 
@@ -179,10 +179,18 @@ fn leaf(operation: &'static Operation, name: &'static str) -> Command {
                     .value_parser(
                         clap::value_parser!(u64).range(1..=recallr_ext::MAX_CONCURRENCY as u64),
                     )
-                    .help(format!(
-                        "With --all: fetch up to K pages at once (1 to {}).",
-                        recallr_ext::MAX_CONCURRENCY
-                    )),
+                    .help(match paging.pager {
+                        Pager::Sessions => format!(
+                            "With --all: fetch up to K pages at once (1 to {}).",
+                            recallr_ext::MAX_CONCURRENCY
+                        ),
+                        // Where the generic pager plugs in (see run.rs).
+                        Pager::OffsetWalk => format!(
+                            "With --all: fetch up to K pages at once (1 to {}); this list's \
+                             walk fetches one page at a time for now.",
+                            recallr_ext::MAX_CONCURRENCY
+                        ),
+                    }),
             );
     }
     command
@@ -216,7 +224,10 @@ fn leaf(operation: &'static Operation, name: &'static str) -> Command {
                 .long("retries")
                 .value_name("N")
                 .value_parser(clap::value_parser!(u32))
-                .help("How often a failed request is retried (0 disables retries) [default: 2]."),
+                .help(
+                    "How often a failed request is retried (0 disables retries) [default: 2; \
+                     0 for a POST, which a retry could apply twice].",
+                ),
         )
         .arg(
             Arg::new("api-key-file")

@@ -140,6 +140,24 @@ struct Column {
 
 const METHODS: [&str; 5] = ["get", "put", "post", "patch", "delete"];
 
+/// Flags (and argument ids) every command or some have, whatever the spec
+/// says: `crates/recallr-cli/src/tree.rs`.
+const SHARED_FLAGS: &[&str] = &[
+    "body",
+    "yes",
+    "all",
+    "max",
+    "concurrency",
+    "format",
+    "base-url",
+    "timeout",
+    "retries",
+    "api-key-file",
+    "verbose",
+    "help",
+    "version",
+];
+
 /// Every operation's command, and the operations left out with why (a
 /// shape the CLI cannot express, or a command another one already has):
 /// a change upstream never stops the client's generation.
@@ -327,6 +345,19 @@ fn command(
                     .unwrap_or_else(|| format!("`{field}` of the request body.")),
                 noun: flag.replace('-', " "),
             });
+        }
+    }
+    // Each flag once, none a shared flag's (clap refuses both).
+    let mut flags: BTreeSet<&str> = BTreeSet::new();
+    for param in &params {
+        if SHARED_FLAGS.contains(&param.flag.as_str())
+            || SHARED_FLAGS.contains(&param.name.as_str())
+            || !flags.insert(param.flag.as_str())
+        {
+            return Err(format!(
+                "the flag --{} (for `{}`) is taken; rename it with x-recallr-cli",
+                param.flag, param.name
+            ));
         }
     }
     let responses = operation.get("responses").and_then(Value::as_object);

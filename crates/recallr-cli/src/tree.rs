@@ -35,7 +35,9 @@ Exit codes:
   6  rate limited, after retries (429)
   7  server or network failure, after retries (5xx, timeouts, connections)";
 
-/// The whole command tree.
+/// The whole command tree. The flags added here besides the parameters'
+/// are the generator's `SHARED_FLAGS` (xtask/src/cli_commands.rs), which no
+/// parameter may take.
 pub fn command() -> Command {
     let mut root = Command::new("recallr")
         .version(env!("CARGO_PKG_VERSION"))

@@ -197,3 +197,22 @@ fn a_command_two_operations_derive_is_left_out_and_named() {
         "//! Not a command: GET /api/v1/users/{custom_user_id}/sessions/{session_id}/messages"
     ));
 }
+
+/// A parameter whose flag every command already has (`--format`) leaves
+/// its operation out, named, rather than break the command line.
+#[test]
+fn a_parameter_named_like_a_shared_flag_is_left_out() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let spec = edited_spec(dir.path(), |spec| {
+        list_sessions_parameters(spec).push(serde_json::json!({
+            "name": "format",
+            "in": "query",
+            "required": false,
+            "schema": {"type": "string"}
+        }));
+    });
+    let spec = xtask::spec::load(&spec).expect("the edited spec loads");
+    let left_out = xtask::cli_commands::left_out(&spec).expect("commands derive");
+    assert_eq!(left_out.len(), 1, "{left_out:?}");
+    assert!(left_out[0].contains("--format"), "{left_out:?}");
+}

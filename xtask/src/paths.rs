@@ -24,6 +24,10 @@ pub const GENERATED: &str = "crates/recallr-api/src/lib.rs";
 /// `recallr-ext`'s generated surface, relative to the workspace root.
 pub const EXT_OPERATIONS: &str = "crates/recallr-ext/src/generated/operations.rs";
 
+/// The `recallr` command's table and its one `send`
+/// (`codegen::cli_commands`).
+pub const CLI_COMMANDS: &str = "crates/recallr-cli/src/commands.rs";
+
 /// The stub's copy of the effective spec, which it embeds (a crate packaged
 /// alone cannot reach `openapi/`): byte for byte `openapi/recallr.json`.
 pub const STUB_SPEC: &str = "crates/recallr-stub/spec/recallr.json";
@@ -31,7 +35,7 @@ pub const STUB_SPEC: &str = "crates/recallr-stub/spec/recallr.json";
 /// The files generated for the hand-written crates from the spec and the
 /// client (see `codegen::render_surfaces`), relative to the workspace root:
 /// written, checked and recovered with the client.
-pub const SURFACES: &[&str] = &[EXT_OPERATIONS, STUB_SPEC];
+pub const SURFACES: &[&str] = &[EXT_OPERATIONS, CLI_COMMANDS, STUB_SPEC];
 
 /// The most bytes of a `Cargo.toml` read while looking for the workspace.
 const MAX_MANIFEST_BYTES: u64 = 1024 * 1024;

@@ -4,13 +4,15 @@ use std::process::ExitCode;
 
 use recallr_ext::Error;
 
+use crate::invocation::Invocation;
+
 /// Usage or input error (clap's, or an invalid flag value).
 pub const USAGE: u8 = 2;
 /// Authentication failed.
 pub const UNAUTHORIZED: u8 = 3;
-/// The user does not exist.
-pub const USER_NOT_FOUND: u8 = 4;
-/// The server rejected the request (422).
+/// What the command names does not exist.
+pub const NOT_FOUND: u8 = 4;
+/// The server rejected the request (400, 409, 422).
 pub const REJECTED: u8 = 5;
 /// Rate limited after retries.
 pub const RATE_LIMITED: u8 = 6;
@@ -50,13 +52,36 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// The failure of a command's request; a 404 names what is missing
+    /// with what holds it (the client says which resource it was).
+    pub fn from_api(error: Error, invocation: &Invocation) -> Self {
+        if let Error::NotFound {
+            resource, detail, ..
+        } = &error
+            && let Some(target) = invocation.missing_target(resource)
+        {
+            return Self {
+                message: format!(
+                    "{target} not found (404): {}",
+                    crate::render::escape_controls(detail)
+                ),
+                code: NOT_FOUND,
+            };
+        }
+        Self::from(error)
+    }
+}
+
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
         let code = match &error {
             Error::InvalidRequest { .. } | Error::Config { .. } => USAGE,
             Error::Unauthorized { .. } => UNAUTHORIZED,
-            Error::NotFound { .. } => USER_NOT_FOUND,
-            Error::Validation { .. } => REJECTED,
+            Error::NotFound { .. } => NOT_FOUND,
+            Error::Validation { .. } | Error::BadRequest { .. } | Error::Conflict { .. } => {
+                REJECTED
+            }
             Error::RateLimited { .. } => RATE_LIMITED,
             // What a retry could have fixed: server and network failures.
             error if error.is_retryable() => UNAVAILABLE,

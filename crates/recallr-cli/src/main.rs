@@ -1,46 +1,61 @@
-//! `recallr`: list RecallrAI sessions from a terminal or a script.
+//! `recallr`: the RecallrAI API from a terminal or a script.
 //!
-//! Every request goes through `recallr-ext`; this binary only parses
-//! arguments, renders output and maps errors to exit codes.
+//! Every request goes through `recallr-ext`; this binary only builds the
+//! command line from the generated table, reads arguments, renders output
+//! and maps errors to exit codes.
 
-mod args;
+#[rustfmt::skip]
+mod commands;
 mod exit;
-mod list;
+mod input;
+mod invocation;
 mod render;
+mod run;
+mod table;
+mod tree;
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
-
-use crate::args::{Cli, Command, SessionsCommand};
 use crate::exit::Failure;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let matches = match tree::command().try_get_matches() {
+        Ok(matches) => matches,
         Err(error) => return parse_failure(&error),
     };
-    if let Err(failure) = init_logging(cli.verbose) {
+    let verbose = matches.get_count("verbose");
+    if let Err(failure) = init_logging(verbose) {
         return failure.report();
     }
-    match cli.command {
-        Command::Completions { shell } => {
+    // The leaf: `users create`, `system-prompt`, `completions`, ...
+    let mut path: Vec<&str> = Vec::new();
+    let mut leaf = &matches;
+    while let Some((name, sub)) = leaf.subcommand() {
+        path.push(name);
+        leaf = sub;
+    }
+    match path.as_slice() {
+        ["completions"] => {
+            let Some(shell) = leaf.get_one::<clap_complete::Shell>("shell") else {
+                return Failure::usage("a shell is required (see --help)").report();
+            };
             // Into a buffer first: `generate` panics on a write error.
             let mut script = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "recallr", &mut script);
+            clap_complete::generate(*shell, &mut tree::command(), "recallr", &mut script);
             write_stdout(&script, "the completion script")
         }
-        Command::Man => {
-            let mut page = Vec::new();
-            match clap_mangen::Man::new(Cli::command()).render(&mut page) {
-                Ok(()) => write_stdout(&page, "the man page"),
-                Err(error) => {
-                    Failure::other(format!("cannot render the man page: {error}")).report()
-                }
-            }
-        }
-        Command::Sessions(SessionsCommand::List(args)) => {
+        ["man"] => match man_page() {
+            Ok(page) => write_stdout(&page, "the man page"),
+            Err(error) => Failure::other(format!("cannot render the man page: {error}")).report(),
+        },
+        _ => {
+            let Some(operation) = commands::OPERATIONS
+                .iter()
+                .find(|operation| operation.command == path.as_slice())
+            else {
+                return Failure::usage("a subcommand is required (see --help)").report();
+            };
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
@@ -51,12 +66,40 @@ fn main() -> ExitCode {
                     return Failure::other(format!("cannot start the runtime: {error}")).report();
                 }
             };
-            match runtime.block_on(list::run(args)) {
+            match runtime.block_on(run::run(operation, leaf)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(failure) => failure.report(),
             }
         }
     }
+}
+
+/// The man page: `recallr` itself, then a section per command with its
+/// options, so that every command is covered.
+fn man_page() -> std::io::Result<Vec<u8>> {
+    let root = tree::command();
+    let mut page = Vec::new();
+    clap_mangen::Man::new(root.clone()).render(&mut page)?;
+    let mut stack: Vec<(String, clap::Command)> = root
+        .get_subcommands()
+        .map(|sub| (format!("recallr {}", sub.get_name()), sub.clone()))
+        .collect();
+    stack.reverse();
+    while let Some((name, command)) = stack.pop() {
+        let children: Vec<(String, clap::Command)> = command
+            .get_subcommands()
+            .map(|sub| (format!("{name} {}", sub.get_name()), sub.clone()))
+            .collect();
+        if children.is_empty() {
+            writeln!(page, ".SH \"{}\"", name.to_uppercase())?;
+            let man = clap_mangen::Man::new(command.clone().name(name.clone()));
+            man.render_synopsis_section(&mut page)?;
+            man.render_description_section(&mut page)?;
+            man.render_options_section(&mut page)?;
+        }
+        stack.extend(children.into_iter().rev());
+    }
+    Ok(page)
 }
 
 /// Writes `bytes` to stdout; a closed pipe is not a failure.

@@ -1,42 +1,90 @@
-//! Writing sessions as a table, JSON or NDJSON, streaming where the format
-//! allows so that memory stays flat over any number of sessions.
+//! Writing answers as a table, JSON or NDJSON, streaming where the format
+//! allows so that memory stays flat over any number of items. Server text
+//! is escaped before it reaches a terminal.
 
 use std::io::{self, Write};
 
-use recallr_ext::{SessionInfo, SessionList};
+use serde_json::Value;
 
-use crate::args::Format;
+use crate::table::{Column, Kind, Operation};
 
-const STATUS_WIDTH: usize = "insufficient_balance".len();
-const METADATA_WIDTH: usize = 60;
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned columns for people.
+    Table,
+    /// The API's own JSON.
+    Json,
+    /// One item per line.
+    Ndjson,
+}
 
-/// Writes sessions as they arrive, in one format.
+impl Format {
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "table" => Some(Format::Table),
+            "json" => Some(Format::Json),
+            "ndjson" => Some(Format::Ndjson),
+            _ => None,
+        }
+    }
+}
+
+/// The longest cell of a free column, in characters.
+const CELL_WIDTH: usize = 60;
+
+/// Writes one operation's answer, or a walk's items as they arrive.
 pub struct Renderer<W: Write> {
     out: W,
     format: Format,
+    operation: &'static Operation,
     written: u64,
 }
 
 impl<W: Write> Renderer<W> {
-    pub fn new(out: W, format: Format) -> Self {
+    pub fn new(out: W, format: Format, operation: &'static Operation) -> Self {
         Self {
             out,
             format,
+            operation,
             written: 0,
         }
     }
 
-    /// One page: `json` prints the API's `SessionList` object with every
-    /// field it had, the other formats its sessions.
-    pub fn page(mut self, page: &SessionList) -> io::Result<()> {
+    /// One answer: a list page prints its items (json: the page as sent),
+    /// anything else itself. `null` (a 204) prints nothing.
+    pub fn answer(mut self, answer: &Value) -> io::Result<()> {
+        if answer.is_null() || self.operation.no_content {
+            return self.out.flush();
+        }
         if self.format == Format::Json {
-            serde_json::to_writer(&mut self.out, page)?;
+            serde_json::to_writer(&mut self.out, answer)?;
             writeln!(self.out)?;
             return self.out.flush();
         }
-        self.begin()?;
-        for session in &page.sessions {
-            self.session(session)?;
+        let listed = self
+            .operation
+            .items
+            .and_then(|field| answer.get(field))
+            .and_then(Value::as_array);
+        if let Some(items) = listed {
+            self.begin()?;
+            for item in items {
+                self.item(item)?;
+            }
+            return self.out.flush();
+        }
+        let single = self
+            .operation
+            .unwrap
+            .and_then(|field| answer.get(field))
+            .unwrap_or(answer);
+        match self.format {
+            Format::Table => self.fields(single)?,
+            _ => {
+                serde_json::to_writer(&mut self.out, single)?;
+                writeln!(self.out)?;
+            }
         }
         self.out.flush()
     }
@@ -44,42 +92,52 @@ impl<W: Write> Renderer<W> {
     /// Starts a listing of any length.
     pub fn begin(&mut self) -> io::Result<()> {
         match self.format {
-            Format::Table => writeln!(
+            Format::Table if !self.operation.columns.is_empty() => {
+                let mut header = String::new();
+                let columns = self.operation.columns;
+                for (index, column) in columns.iter().enumerate() {
+                    let name = column.field.to_ascii_uppercase();
+                    if index + 1 == columns.len() {
+                        header.push_str(&name);
+                    } else {
+                        header.push_str(&format!("{name:<width$}  ", width = column.width));
+                    }
+                }
+                writeln!(self.out, "{header}")
+            }
+            Format::Json => write!(
                 self.out,
-                "{:<36}  {:<STATUS_WIDTH$}  {:<20}  METADATA",
-                "SESSION_ID", "STATUS", "CREATED_AT"
+                "{{{}: [",
+                Value::from(self.operation.items.unwrap_or("items"))
             ),
-            Format::Json => write!(self.out, "{{\"sessions\": ["),
-            Format::Ndjson => Ok(()),
+            _ => Ok(()),
         }
     }
 
-    pub fn session(&mut self, session: &SessionInfo) -> io::Result<()> {
+    /// One listed item.
+    pub fn item(&mut self, item: &Value) -> io::Result<()> {
         match self.format {
-            Format::Table => {
-                // Server-sent text: escape codes must not reach the terminal.
-                let status = session.status.as_ref().map_or_else(
-                    || "-".to_string(),
-                    |status| escape_controls(&status.to_string()),
-                );
-                let metadata = escape_controls(&compact(&serde_json::Value::Object(
-                    session.metadata.clone(),
-                )));
-                writeln!(
-                    self.out,
-                    "{:<36}  {status:<STATUS_WIDTH$}  {:<20}  {metadata}",
-                    session.session_id.to_string(),
-                    session.created_at.format("%Y-%m-%dT%H:%M:%SZ"),
-                )?;
+            Format::Table if !self.operation.columns.is_empty() => {
+                let columns = self.operation.columns;
+                let mut row = String::new();
+                for (index, column) in columns.iter().enumerate() {
+                    let cell = cell(column, item.get(column.field));
+                    if index + 1 == columns.len() {
+                        row.push_str(&cell);
+                    } else {
+                        row.push_str(&format!("{cell:<width$}  ", width = column.width));
+                    }
+                }
+                writeln!(self.out, "{}", row.trim_end())?;
             }
             Format::Json => {
                 if self.written > 0 {
                     write!(self.out, ", ")?;
                 }
-                serde_json::to_writer(&mut self.out, session)?;
+                serde_json::to_writer(&mut self.out, item)?;
             }
-            Format::Ndjson => {
-                serde_json::to_writer(&mut self.out, session)?;
+            _ => {
+                serde_json::to_writer(&mut self.out, item)?;
                 writeln!(self.out)?;
             }
         }
@@ -87,27 +145,96 @@ impl<W: Write> Renderer<W> {
         Ok(())
     }
 
-    /// Ends a listing; `total` is the server's count of matching sessions.
-    pub fn finish(mut self, total: u64) -> io::Result<()> {
+    /// Ends a listing; `total` is the server's count of matching items.
+    pub fn finish(mut self, total: Option<u64>) -> io::Result<()> {
         if self.format == Format::Json {
-            writeln!(self.out, "], \"total\": {total}}}")?;
+            match total {
+                Some(total) => writeln!(self.out, "], \"total\": {total}}}")?,
+                None => writeln!(self.out, "]}}")?,
+            }
         }
         self.out.flush()
     }
+
+    /// A single object as `FIELD  value` lines.
+    fn fields(&mut self, value: &Value) -> io::Result<()> {
+        let Some(object) = value.as_object() else {
+            return writeln!(self.out, "{}", escape_controls(&plain(value)));
+        };
+        let width = object.keys().map(String::len).max().unwrap_or(0);
+        for (key, value) in object {
+            // Text keeps its line breaks; every other control is escaped.
+            let text = escape_controls_but_newlines(&plain(value));
+            writeln!(
+                self.out,
+                "{:<width$}  {text}",
+                escape_controls(&key.to_ascii_uppercase())
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A value as people read it: strings bare, the rest as compact JSON.
+fn plain(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Null => "-".to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn cell(column: &Column, value: Option<&Value>) -> String {
+    let Some(value) = value else {
+        return "-".to_string();
+    };
+    let text = match (column.kind, value) {
+        // Second precision, UTC marked: the width the column is laid out for.
+        (Kind::DateTime, Value::String(text)) if text.len() > 19 => {
+            let utc = text.ends_with('Z') || text.ends_with("+00:00");
+            match (text.get(..19), utc) {
+                (Some(second), true) => format!("{second}Z"),
+                _ => text.clone(),
+            }
+        }
+        _ => plain(value),
+    };
+    escape_controls(&cut(&text, CELL_WIDTH.max(column.width)))
+}
+
+/// `text` cut to `width` characters, on a character boundary.
+fn cut(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+fn is_unsafe(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// `text` with control characters (C0, DEL, C1) and bidirectional
 /// overrides written as `\u{..}` escapes, so that text from a server cannot
 /// drive the terminal (colours, titles, cursor moves, reordered lines).
 pub fn escape_controls(text: &str) -> String {
-    let is_unsafe =
-        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-    if !text.chars().any(is_unsafe) {
+    escape(text, is_unsafe)
+}
+
+/// As [`escape_controls`], but line breaks stay (long text reads as text).
+fn escape_controls_but_newlines(text: &str) -> String {
+    escape(text, |c| c != '\n' && is_unsafe(c))
+}
+
+fn escape(text: &str, unsafe_char: impl Fn(char) -> bool) -> String {
+    if !text.chars().any(&unsafe_char) {
         return text.to_string();
     }
     text.chars()
         .map(|c| {
-            if is_unsafe(c) {
+            if unsafe_char(c) {
                 c.escape_unicode().to_string()
             } else {
                 c.to_string()
@@ -116,28 +243,16 @@ pub fn escape_controls(text: &str) -> String {
         .collect()
 }
 
-/// Metadata on one line, cut to [`METADATA_WIDTH`] characters.
-fn compact(metadata: &serde_json::Value) -> String {
-    let text = metadata.to_string();
-    if text.chars().count() <= METADATA_WIDTH {
-        return text;
-    }
-    let mut cut: String = text.chars().take(METADATA_WIDTH - 1).collect();
-    cut.push('…');
-    cut
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn long_metadata_is_cut_on_a_character_boundary() {
-        let long = serde_json::json!({"text": "é".repeat(100)});
-        let cut = compact(&long);
-        assert_eq!(cut.chars().count(), METADATA_WIDTH);
-        assert!(cut.ends_with('…'));
-        assert_eq!(compact(&serde_json::json!({})), "{}");
+    fn long_text_is_cut_on_a_character_boundary() {
+        let cut_text = cut(&"é".repeat(100), CELL_WIDTH);
+        assert_eq!(cut_text.chars().count(), CELL_WIDTH);
+        assert!(cut_text.ends_with('…'));
+        assert_eq!(cut("{}", CELL_WIDTH), "{}");
     }
 
     #[test]
@@ -145,5 +260,6 @@ mod tests {
         assert_eq!(escape_controls("\u{1b}]0;x\u{7}"), "\\u{1b}]0;x\\u{7}");
         assert_eq!(escape_controls("a\u{9b}b\u{202e}"), "a\\u{9b}b\\u{202e}");
         assert_eq!(escape_controls("plain é"), "plain é");
+        assert_eq!(escape_controls_but_newlines("a\nb\u{1b}"), "a\nb\\u{1b}");
     }
 }

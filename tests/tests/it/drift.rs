@@ -210,3 +210,86 @@ fn generated_file_carries_the_generated_header() {
     assert_eq!(digest.len(), 64);
     assert!(digest.chars().all(|c| c.is_ascii_hexdigit()));
 }
+
+/// An operation the vendor adds becomes a command with no hand edit: a
+/// paged list and an action, placed by the derivation rule.
+#[test]
+fn a_new_operation_becomes_a_command() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let spec = edited_spec(dir.path(), |spec| {
+        let list =
+            spec["paths"]["/api/v1/users/{custom_user_id}/sessions/{session_id}/messages"]["get"]
+                .clone();
+        let mut summaries = list;
+        summaries["operationId"] = serde_json::json!("list_summaries");
+        // A new operation has no overlay entry.
+        summaries
+            .as_object_mut()
+            .map(|operation| operation.remove("x-recallr-cli"));
+        spec["paths"]["/api/v1/users/{custom_user_id}/sessions/{session_id}/summaries"] =
+            serde_json::json!({"get": summaries});
+        let mut archive =
+            spec["paths"]["/api/v1/users/{custom_user_id}/sessions/{session_id}/process"]["post"]
+                .clone();
+        archive["operationId"] = serde_json::json!("archive_session");
+        spec["paths"]["/api/v1/users/{custom_user_id}/sessions/{session_id}/archive"] =
+            serde_json::json!({"post": archive});
+    });
+    let spec = xtask::spec::load(&spec).expect("the edited spec loads");
+    let commands = xtask::codegen::cli_commands::command_paths(&spec).expect("commands derive");
+    for wanted in [["summaries", "list"], ["sessions", "archive"]] {
+        assert!(
+            commands.iter().any(|command| command == &wanted),
+            "{wanted:?} not in {commands:?}"
+        );
+    }
+    let table = xtask::codegen::cli_commands::render(&spec).expect("the command table renders");
+    assert!(table.contains("\"list_summaries\" =>") && table.contains("\"archive_session\" =>"));
+}
+
+/// Two operations that would be one command: the second is left out, and
+/// the generated file says so; today's spec leaves nothing out.
+#[test]
+fn a_command_two_operations_derive_is_left_out_and_named() {
+    let committed = xtask::spec::load(&paths::spec()).expect("the committed spec loads");
+    assert_eq!(
+        xtask::codegen::cli_commands::left_out(&committed).expect("commands derive"),
+        Vec::<String>::new()
+    );
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let spec = edited_spec(dir.path(), |spec| {
+        let mut copy =
+            spec["paths"]["/api/v1/users/{custom_user_id}/sessions/{session_id}/messages"]["get"]
+                .clone();
+        copy["operationId"] = serde_json::json!("list_messages_again");
+        spec["paths"]["/api/v1/users/{custom_user_id}/sessions/{session_id}/messages2"] =
+            serde_json::json!({"get": copy});
+    });
+    let spec = xtask::spec::load(&spec).expect("the edited spec loads");
+    let left_out = xtask::codegen::cli_commands::left_out(&spec).expect("commands derive");
+    assert_eq!(left_out.len(), 1, "{left_out:?}");
+    assert!(left_out[0].contains("sessions messages"), "{left_out:?}");
+    let table = xtask::codegen::cli_commands::render(&spec).expect("the table still renders");
+    assert!(table.contains(
+        "//! Not a command: GET /api/v1/users/{custom_user_id}/sessions/{session_id}/messages"
+    ));
+}
+
+/// A parameter whose flag every command already has (`--format`) leaves
+/// its operation out, named, rather than break the command line.
+#[test]
+fn a_parameter_named_like_a_shared_flag_is_left_out() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let spec = edited_spec(dir.path(), |spec| {
+        list_sessions_parameters(spec).push(serde_json::json!({
+            "name": "format",
+            "in": "query",
+            "required": false,
+            "schema": {"type": "string"}
+        }));
+    });
+    let spec = xtask::spec::load(&spec).expect("the edited spec loads");
+    let left_out = xtask::codegen::cli_commands::left_out(&spec).expect("commands derive");
+    assert_eq!(left_out.len(), 1, "{left_out:?}");
+    assert!(left_out[0].contains("--format"), "{left_out:?}");
+}

@@ -5,6 +5,7 @@
 //! prints it. A pass is a plain function ([`syn_tree::Pass`]); what passes
 //! share lives in [`syn_tree`], never in another pass.
 
+pub mod cli_commands;
 pub mod client_state;
 pub mod event_stream;
 pub mod ext_surface;
@@ -135,6 +136,7 @@ pub fn render_surfaces(
             crate::paths::EXT_OPERATIONS,
             ext_surface::render(spec, client).map_err(failed)?,
         ),
+        (crate::paths::CLI_COMMANDS, cli_commands::render(spec)?),
         (crate::paths::STUB_SPEC, spec.text.clone()),
     ])
 }

@@ -353,7 +353,7 @@ fn each_server_outcome_has_its_exit_code() {
     assert_fails(&wrong_key_all, 3, "unauthorized");
 
     let unknown = stub.recallr(&["sessions", "list", "--user", "nobody"]);
-    assert_fails(&unknown, 4, "user not found");
+    assert_fails(&unknown, 4, "user nobody not found");
 
     stub.server.push_faults([Fault::Raw {
         status: 422,

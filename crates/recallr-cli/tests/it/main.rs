@@ -2,3 +2,5 @@
 //! here rather than a file beside `it/`, which would link another.
 
 mod cli;
+mod commands;
+mod test_server;

@@ -4,7 +4,7 @@
 //! The command table and dispatch of `recallr`, generated from the spec.
 
 use crate::table::{Column, Kind, Operation, Pager, Paging, Param, Place};
-use crate::invocation::{Invocation, Sent};
+use crate::invocation::{Invocation, Sent, Streamed};
 /// Every command, one per kept operation of the spec.
 pub static OPERATIONS: &[Operation] = &[
     Operation {
@@ -2673,5 +2673,140 @@ pub async fn send(
             )
         }
         _ => Sent::unknown(id),
+    }
+}
+/// Sends operation `id` asking for server-sent events, each as JSON.
+pub fn send_stream(
+    client: &recallr_ext::Recallr,
+    id: &str,
+    args: &Invocation<'_>,
+) -> Streamed {
+    match id {
+        "get_context" => {
+            let arg_custom_user_id = match args.required_text("custom_user_id") {
+                Ok(value) => value,
+                Err(failure) => return Streamed::Input(failure),
+            };
+            let arg_session_id = match args.required_uuid("session_id") {
+                Ok(value) => value,
+                Err(failure) => return Streamed::Input(failure),
+            };
+            let arg_recall_strategy = match args.text("recall_strategy") {
+                Ok(value) => value,
+                Err(failure) => return Streamed::Input(failure),
+            };
+            let arg_min_top_k = match args.integer("min_top_k") {
+                Ok(value) => value,
+                Err(failure) => return Streamed::Input(failure),
+            };
+            let arg_max_top_k = match args.integer("max_top_k") {
+                Ok(value) => value,
+                Err(failure) => return Streamed::Input(failure),
+            };
+            let arg_memories_threshold = match args.number("memories_threshold") {
+                Ok(value) => value,
+                Err(failure) => return Streamed::Input(failure),
+            };
+            let arg_summaries_threshold = match args.number("summaries_threshold") {
+                Ok(value) => value,
+                Err(failure) => return Streamed::Input(failure),
+            };
+            let arg_last_n_messages = match args.integer("last_n_messages") {
+                Ok(value) => value,
+                Err(failure) => return Streamed::Input(failure),
+            };
+            let arg_last_n_summaries = match args.integer("last_n_summaries") {
+                Ok(value) => value,
+                Err(failure) => return Streamed::Input(failure),
+            };
+            let arg_timezone = match args.text("timezone") {
+                Ok(value) => value,
+                Err(failure) => return Streamed::Input(failure),
+            };
+            let arg_include_system_prompt = match args.boolean("include_system_prompt") {
+                Ok(value) => value,
+                Err(failure) => return Streamed::Input(failure),
+            };
+            let arg_stream = match args.boolean("stream") {
+                Ok(value) => value,
+                Err(failure) => return Streamed::Input(failure),
+            };
+            let arg_include_metadata_ids = match args.boolean("include_metadata_ids") {
+                Ok(value) => value,
+                Err(failure) => return Streamed::Input(failure),
+            };
+            let ids = [arg_custom_user_id.to_string(), arg_session_id.to_string()];
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            Streamed::Events(
+                client
+                    .execute_event_stream(
+                        "get_context",
+                        &ids,
+                        "is_final",
+                        move |api| {
+                            let request = api.get_context();
+                            let request = {
+                                let value = &arg_custom_user_id;
+                                request.custom_user_id(value.as_str())
+                            };
+                            let request = {
+                                let value = &arg_session_id;
+                                request.session_id(*value)
+                            };
+                            let request = match &arg_recall_strategy {
+                                Some(value) => {
+                                    request
+                                        .recall_strategy(
+                                            recallr_api::types::RecallStrategy::from(value.as_str()),
+                                        )
+                                }
+                                None => request,
+                            };
+                            let request = match &arg_min_top_k {
+                                Some(value) => request.min_top_k(*value),
+                                None => request,
+                            };
+                            let request = match &arg_max_top_k {
+                                Some(value) => request.max_top_k(*value),
+                                None => request,
+                            };
+                            let request = match &arg_memories_threshold {
+                                Some(value) => request.memories_threshold(*value),
+                                None => request,
+                            };
+                            let request = match &arg_summaries_threshold {
+                                Some(value) => request.summaries_threshold(*value),
+                                None => request,
+                            };
+                            let request = match &arg_last_n_messages {
+                                Some(value) => request.last_n_messages(*value),
+                                None => request,
+                            };
+                            let request = match &arg_last_n_summaries {
+                                Some(value) => request.last_n_summaries(*value),
+                                None => request,
+                            };
+                            let request = match &arg_timezone {
+                                Some(value) => request.timezone(value.as_str()),
+                                None => request,
+                            };
+                            let request = match &arg_include_system_prompt {
+                                Some(value) => request.include_system_prompt(*value),
+                                None => request,
+                            };
+                            let request = match &arg_stream {
+                                Some(value) => request.stream(*value),
+                                None => request,
+                            };
+                            let request = match &arg_include_metadata_ids {
+                                Some(value) => request.include_metadata_ids(*value),
+                                None => request,
+                            };
+                            Box::pin(request.send_event_stream())
+                        },
+                    ),
+            )
+        }
+        _ => Streamed::unknown(id),
     }
 }

@@ -51,6 +51,23 @@ impl Sent {
     }
 }
 
+/// What asking for an operation's event stream gave.
+pub enum Streamed {
+    /// An argument was refused before anything was sent.
+    Input(Failure),
+    /// The events, each as JSON; the request is sent on the first poll.
+    Events(recallr_ext::EventStream<Value>),
+}
+
+impl Streamed {
+    /// An operation the generated dispatch cannot stream.
+    pub fn unknown(id: &str) -> Self {
+        Streamed::Input(Failure::other(format!(
+            "this build cannot stream `{id}`; regenerate with `cargo xtask codegen`"
+        )))
+    }
+}
+
 impl<'m> Invocation<'m> {
     pub fn new(operation: &'static Operation, matches: &'m ArgMatches) -> Self {
         Self {

@@ -145,6 +145,24 @@ impl<W: Write> Renderer<W> {
         Ok(())
     }
 
+    /// One server-sent event, written and flushed as it comes: a JSON line
+    /// (`json` too: a stream has no end to wait for), or `FIELD  value`
+    /// lines and a blank line in a table.
+    pub fn event(&mut self, event: &Value) -> io::Result<()> {
+        match self.format {
+            Format::Table => {
+                self.fields(event)?;
+                writeln!(self.out)?;
+            }
+            _ => {
+                serde_json::to_writer(&mut self.out, event)?;
+                writeln!(self.out)?;
+            }
+        }
+        self.written += 1;
+        self.out.flush()
+    }
+
     /// Ends a listing; `total` is the server's count of matching items.
     pub fn finish(mut self, total: Option<u64>) -> io::Result<()> {
         if self.format == Format::Json {

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::commands;
 use crate::exit::Failure;
 use crate::input;
-use crate::invocation::{Invocation, Sent};
+use crate::invocation::{Invocation, Sent, Streamed};
 use crate::render::{Format, Renderer};
 use crate::table::{Operation, Pager, Paging};
 
@@ -28,15 +28,6 @@ pub async fn run(operation: &'static Operation, matches: &ArgMatches) -> Result<
             "this would delete {target}; run it again with --yes to delete it"
         )));
     }
-    if operation
-        .stream
-        .is_some_and(|name| matches!(invocation.boolean(name), Ok(Some(true))))
-    {
-        return Err(Failure::usage(
-            "--stream is not available in this build: the client's event stream is not there yet; \
-             leave it out to get the whole context as one answer",
-        ));
-    }
     invocation.warn_about_unknown_values();
     let client = client(matches)?;
     let format = match matches
@@ -49,8 +40,12 @@ pub async fn run(operation: &'static Operation, matches: &ArgMatches) -> Result<
     };
     let out = io::BufWriter::new(io::stdout().lock());
     let renderer = Renderer::new(out, format, operation);
+    let streamed = operation
+        .stream
+        .is_some_and(|name| matches!(invocation.boolean(name), Ok(Some(true))));
     let all = operation.paging.is_some() && matches.get_flag("all");
     let written = match (&operation.paging, all) {
+        _ if streamed => stream_events(&client, &invocation, renderer).await?,
         (Some(paging), true) if paging.pager == Pager::Sessions => {
             sessions_walk(&client, &invocation, renderer).await?
         }
@@ -66,6 +61,30 @@ pub async fn run(operation: &'static Operation, matches: &ArgMatches) -> Result<
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         Err(error) => Err(Failure::other(format!("cannot write the output: {error}"))),
         Ok(()) => Ok(()),
+    }
+}
+
+/// `--stream`: each server-sent event as it comes. Nothing is written
+/// before the first event, so a failure to open leaves stdout empty.
+async fn stream_events(
+    client: &Recallr,
+    invocation: &Invocation<'_>,
+    mut renderer: Renderer<impl io::Write>,
+) -> Result<io::Result<()>, Failure> {
+    let mut events = match commands::send_stream(client, invocation.operation().id, invocation) {
+        Streamed::Input(failure) => return Err(failure),
+        Streamed::Events(events) => events,
+    };
+    loop {
+        match events.try_next().await {
+            Ok(Some(event)) => {
+                if let Err(error) = renderer.event(&event) {
+                    return Ok(Err(error));
+                }
+            }
+            Ok(None) => return Ok(Ok(())),
+            Err(error) => return Err(Failure::from_api(error, invocation)),
+        }
     }
 }
 

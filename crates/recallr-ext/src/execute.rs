@@ -6,11 +6,14 @@
 
 use std::future::Future;
 
-use recallr_api::ResponseValue;
+use futures::future::BoxFuture;
+use recallr_api::{ByteStream, ResponseValue};
+use serde::de::DeserializeOwned;
 
 use crate::call::{self, SpanFields};
 use crate::client::Recallr;
 use crate::error::Error;
+use crate::events::{self, EventStream};
 use crate::operation::Operation;
 use crate::operation_info;
 use crate::response::GeneratedError;
@@ -51,6 +54,70 @@ impl Recallr {
         call::call(self, operation, ids, SpanFields::default(), || send(api))
             .await
             .map(ResponseValue::into_inner)
+    }
+}
+
+impl Recallr {
+    /// Like [`execute`](Self::execute), for an operation that answers with
+    /// server-sent events: `send` builds the request with the generated
+    /// client and sends it with its `send_event_stream`; the events come
+    /// decoded as `T`, ending with the one whose `final_field` is `true`,
+    /// bounded by the body cap and the operation timeout (see
+    /// [`EventStream`]). The request is sent when the stream is first
+    /// polled; an unknown `operation` is the stream's one error.
+    ///
+    /// ```no_run
+    /// # async fn run(client: recallr_ext::Recallr) -> Result<(), recallr_ext::Error> {
+    /// use futures::TryStreamExt;
+    /// let session = "3c90c3cc-0d44-4b50-8888-8dd25736052a".parse().expect("a uuid");
+    /// let mut events = client.execute_event_stream::<serde_json::Value, _>(
+    ///     "get_context",
+    ///     &["u1", "3c90c3cc-0d44-4b50-8888-8dd25736052a"],
+    ///     "is_final",
+    ///     move |api| {
+    ///         Box::pin(
+    ///             api.get_context()
+    ///                 .custom_user_id("u1")
+    ///                 .session_id(session)
+    ///                 .stream(true)
+    ///                 .send_event_stream(),
+    ///         )
+    ///     },
+    /// );
+    /// while let Some(event) = events.try_next().await? {
+    ///     println!("{event}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn execute_event_stream<T, F>(
+        &self,
+        operation: &str,
+        ids: &[&str],
+        final_field: &'static str,
+        send: F,
+    ) -> EventStream<T>
+    where
+        T: DeserializeOwned + Send + 'static,
+        F: for<'c> Fn(
+                &'c recallr_api::Client,
+            )
+                -> BoxFuture<'c, Result<ResponseValue<ByteStream>, GeneratedError>>
+            + Send
+            + Sync
+            + 'static,
+    {
+        let client = self.clone();
+        let deadline = events::deadline(&client);
+        let operation = find(operation);
+        let ids: Vec<String> = ids.iter().map(|id| (*id).to_string()).collect();
+        let opened = async move {
+            let operation = operation?;
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let api = client.api();
+            events::open(&client, operation, &ids, deadline, || send(api)).await
+        };
+        EventStream::new(self.clone(), deadline, final_field, opened)
     }
 }
 

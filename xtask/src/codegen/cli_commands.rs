@@ -38,9 +38,10 @@ pub fn render(spec: &Spec) -> Result<String, XtaskError> {
         .collect();
     let table = operations.iter().map(table_entry);
     let arms = operations.iter().map(call_template);
+    let stream_arms = operations.iter().filter_map(stream_template);
     let tokens = quote! {
         use crate::table::{Column, Kind, Operation, Pager, Paging, Param, Place};
-        use crate::invocation::{Invocation, Sent};
+        use crate::invocation::{Invocation, Sent, Streamed};
 
         /// Every command, one per kept operation of the spec.
         pub static OPERATIONS: &[Operation] = &[#(#table),*];
@@ -51,6 +52,14 @@ pub fn render(spec: &Spec) -> Result<String, XtaskError> {
             match id {
                 #(#arms)*
                 _ => Sent::unknown(id),
+            }
+        }
+
+        /// Sends operation `id` asking for server-sent events, each as JSON.
+        pub fn send_stream(client: &recallr_ext::Recallr, id: &str, args: &Invocation<'_>) -> Streamed {
+            match id {
+                #(#stream_arms)*
+                _ => Streamed::unknown(id),
             }
         }
     };
@@ -80,7 +89,15 @@ struct Command {
     unwrap: Option<String>,
     paging: Option<Paging>,
     columns: Vec<Column>,
-    stream: Option<String>,
+    stream: Option<Stream>,
+}
+
+/// An operation that can answer with server-sent events.
+struct Stream {
+    /// The boolean parameter that asks for them.
+    enable: String,
+    /// The event field that is `true` on the last event.
+    last: String,
 }
 
 struct Param {
@@ -372,14 +389,22 @@ fn command(
         .and_then(|(_, response)| response.pointer("/content/application~1json/schema"))
         .map(|schema| resolve(document, schema).clone())
         .unwrap_or(Value::Null);
+    // The overlay's `x-recallr-event-stream` declares the boolean that asks
+    // for server-sent events and the field that marks the last one.
     let stream = success
         .as_ref()
         .and_then(|(_, response)| response.pointer("/content/text~1event-stream"))
-        .and_then(|_| {
+        .and_then(|_| operation.get("x-recallr-event-stream"))
+        .and_then(|declaration| {
+            let enable = declaration.get("enable").and_then(Value::as_str)?;
+            let last = declaration.get("final").and_then(Value::as_str)?;
             params
                 .iter()
-                .find(|param| param.kind == Kind::Boolean && param.name == "stream")
-                .map(|param| param.name.clone())
+                .any(|param| param.kind == Kind::Boolean && param.name == enable)
+                .then(|| Stream {
+                    enable: enable.to_string(),
+                    last: last.to_string(),
+                })
         });
     let properties = answer.get("properties").and_then(Value::as_object);
     let arrays: Vec<&String> = properties
@@ -859,7 +884,12 @@ fn table_entry(operation: &Command) -> TokenStream {
     let no_content = operation.no_content;
     let items = option_str(&operation.items);
     let unwrap = option_str(&operation.unwrap);
-    let stream = option_str(&operation.stream);
+    let stream = option_str(
+        &operation
+            .stream
+            .as_ref()
+            .map(|stream| stream.enable.clone()),
+    );
     quote! {
         Operation {
             id: #id,
@@ -880,13 +910,17 @@ fn table_entry(operation: &Command) -> TokenStream {
     }
 }
 
-/// THE call shape: every operation is sent as
-/// `client.execute("<id>", &ids, |api| api.<id>()<setters>.send())`, the
-/// generated builder through `recallr_ext::Recallr::execute`. Arguments are
-/// read (and checked) before the closure, which runs once per attempt.
-fn call_template(operation: &Command) -> TokenStream {
-    let id = &operation.id;
-    let method = format_ident!("{}", id);
+/// What every way of sending an operation shares: the arguments read (and
+/// checked) before anything is sent, each failing with `on_failure`; the
+/// setters that put them on the generated builder `request`; and `ids`,
+/// the path's ids in path order (what a 404 names as missing).
+struct RequestParts {
+    reads: Vec<TokenStream>,
+    setters: Vec<TokenStream>,
+    ids: TokenStream,
+}
+
+fn request_parts(operation: &Command, on_failure: &TokenStream) -> RequestParts {
     let mut reads = Vec::new();
     let mut setters = Vec::new();
     for param in operation
@@ -932,12 +966,12 @@ fn call_template(operation: &Command) -> TokenStream {
             });
         } else if param.required {
             let required = format_ident!("required_{}", read.to_string());
-            reads.push(quote!(let #local = match args.#required(#name) { Ok(value) => value, Err(failure) => return Sent::Input(failure) };));
+            reads.push(quote!(let #local = match args.#required(#name) { Ok(value) => value, Err(failure) => return #on_failure(failure) };));
             setters.push(quote! {
                 let request = { let value = &#local; request.#setter(#value) };
             });
         } else {
-            reads.push(quote!(let #local = match args.#read(#name) { Ok(value) => value, Err(failure) => return Sent::Input(failure) };));
+            reads.push(quote!(let #local = match args.#read(#name) { Ok(value) => value, Err(failure) => return #on_failure(failure) };));
             setters.push(quote! {
                 let request = match &#local { Some(value) => request.#setter(#value), None => request };
             });
@@ -948,7 +982,7 @@ fn call_template(operation: &Command) -> TokenStream {
         reads.push(quote! {
             let body = match args.body::<recallr_api::types::#body_type>() {
                 Ok(body) => body,
-                Err(failure) => return Sent::Input(failure),
+                Err(failure) => return #on_failure(failure),
             };
         });
         setters.push(quote!(let request = request.body(body.clone());));
@@ -964,11 +998,32 @@ fn call_template(operation: &Command) -> TokenStream {
         let local = format_ident!("arg_{}", param.name);
         quote!(#local.to_string())
     });
+    RequestParts {
+        reads,
+        setters,
+        ids: quote! {
+            let ids = [#(#ids),*];
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        },
+    }
+}
+
+/// THE call shape: every operation is sent as
+/// `client.execute("<id>", &ids, |api| api.<id>()<setters>.send())`, the
+/// generated builder through `recallr_ext::Recallr::execute`. The closure
+/// runs once per attempt.
+fn call_template(operation: &Command) -> TokenStream {
+    let id = &operation.id;
+    let method = format_ident!("{}", id);
+    let RequestParts {
+        reads,
+        setters,
+        ids,
+    } = request_parts(operation, &quote!(Sent::Input));
     quote! {
         #id => {
             #(#reads)*
-            let ids = [#(#ids),*];
-            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            #ids
             Sent::answer(
                 client
                     .execute(#id, &ids, |api| {
@@ -980,6 +1035,32 @@ fn call_template(operation: &Command) -> TokenStream {
             )
         }
     }
+}
+
+/// The streamed call shape, for an operation with an event stream: the
+/// same request sent with `send_event_stream` through
+/// `recallr_ext::Recallr::execute_event_stream`, events as JSON.
+fn stream_template(operation: &Command) -> Option<TokenStream> {
+    let stream = operation.stream.as_ref()?;
+    let id = &operation.id;
+    let last = &stream.last;
+    let method = format_ident!("{}", id);
+    let RequestParts {
+        reads,
+        setters,
+        ids,
+    } = request_parts(operation, &quote!(Streamed::Input));
+    Some(quote! {
+        #id => {
+            #(#reads)*
+            #ids
+            Streamed::Events(client.execute_event_stream(#id, &ids, #last, move |api| {
+                let request = api.#method();
+                #(#setters)*
+                Box::pin(request.send_event_stream())
+            }))
+        }
+    })
 }
 
 /// The command paths of `spec`, for tests: `["users", "list"]`, ...

@@ -615,3 +615,45 @@ fn help_lists_the_known_statuses_and_the_page_bounds_from_the_spec() {
     );
     assert!(help.contains(&bounds), "{help}");
 }
+
+#[test]
+fn context_stream_prints_each_event_as_it_comes() {
+    let stub = Stub::start();
+    let session = Uuid::from_u128(1).to_string();
+    let args = ["sessions", "context", "--user", USER, "--session", &session];
+    let mut streamed = args.to_vec();
+    streamed.push("--stream");
+    let output = stub.recallr(&streamed);
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let events: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON event a line"))
+        .collect();
+    assert!(events.len() >= 2, "{stdout}");
+    let (last, before) = events.split_last().expect("events");
+    assert_eq!(last["is_final"], true, "{stdout}");
+    assert!(last["context"].is_string(), "{stdout}");
+    assert!(
+        before.iter().all(|event| event["is_final"] == false),
+        "{stdout}"
+    );
+
+    // The same flags without --stream: one answer, the final context.
+    let plain = stub.recallr(&args);
+    assert!(plain.status.success(), "{plain:?}");
+    let answer: serde_json::Value = serde_json::from_slice(&plain.stdout).expect("one JSON answer");
+    assert_eq!(answer["context"], last["context"]);
+
+    // A stream that cannot open: one error line, its exit code, no output.
+    let mut missing = vec![
+        "sessions",
+        "context",
+        "--user",
+        "nobody",
+        "--session",
+        &session,
+    ];
+    missing.push("--stream");
+    assert_fails(&stub.recallr(&missing), 4, "user nobody not found");
+}

@@ -231,7 +231,9 @@ fn a_new_operation_becomes_a_command() {
         let mut archive =
             spec["paths"]["/api/v1/users/{custom_user_id}/sessions/{session_id}/process"]["post"]
                 .clone();
-        archive["operationId"] = serde_json::json!("archive_session");
+        // A vendor-style operationId, which progenitor renames for Rust.
+        archive["operationId"] =
+            serde_json::json!("archive_session_api_v1_users__custom_user_id__archive_post");
         spec["paths"]["/api/v1/users/{custom_user_id}/sessions/{session_id}/archive"] =
             serde_json::json!({"post": archive});
     });
@@ -243,8 +245,14 @@ fn a_new_operation_becomes_a_command() {
             "{wanted:?} not in {commands:?}"
         );
     }
-    let table = xtask::codegen::cli_commands::render(&spec).expect("the command table renders");
-    assert!(table.contains("\"list_summaries\" =>") && table.contains("\"archive_session\" =>"));
+    let table = render_commands(&spec).expect("the command table renders");
+    assert!(table.contains("\"list_summaries\" =>"));
+    // The command calls the method progenitor generated, not the raw id.
+    assert!(
+        table.contains("\"archive_session_api_v1_users__custom_user_id__archive_post\" =>")
+            && table.contains(".archive_session_api_v1_users_custom_user_id_archive_post()"),
+        "{table}"
+    );
 }
 
 /// Two operations that would be one command: the second is left out, and
@@ -269,7 +277,7 @@ fn a_command_two_operations_derive_is_left_out_and_named() {
     let left_out = xtask::codegen::cli_commands::left_out(&spec).expect("commands derive");
     assert_eq!(left_out.len(), 1, "{left_out:?}");
     assert!(left_out[0].contains("sessions messages"), "{left_out:?}");
-    let table = xtask::codegen::cli_commands::render(&spec).expect("the table still renders");
+    let table = render_commands(&spec).expect("the table still renders");
     assert!(table.contains(
         "//! Not a command: GET /api/v1/users/{custom_user_id}/sessions/{session_id}/messages"
     ));
@@ -292,4 +300,10 @@ fn a_parameter_named_like_a_shared_flag_is_left_out() {
     let left_out = xtask::codegen::cli_commands::left_out(&spec).expect("commands derive");
     assert_eq!(left_out.len(), 1, "{left_out:?}");
     assert!(left_out[0].contains("--format"), "{left_out:?}");
+}
+
+/// The CLI's command table for `spec`, with the client generated from it.
+fn render_commands(spec: &xtask::spec::Spec) -> Result<String, xtask::XtaskError> {
+    let client = xtask::codegen::render(spec)?;
+    xtask::codegen::cli_commands::render(spec, &client)
 }

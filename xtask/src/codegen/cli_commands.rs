@@ -21,17 +21,32 @@ use quote::{format_ident, quote};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::client_builders::Builders;
 use crate::error::XtaskError;
 use crate::spec::Spec;
 
 /// Renders the command table for `spec`.
-pub fn render(spec: &Spec) -> Result<String, XtaskError> {
+///
+/// `generated_client` is the client generated from `spec`: each command
+/// calls the `Client` method and builder setters progenitor named, found
+/// by the route the builder documents (never by guessing its naming rules).
+pub fn render(spec: &Spec, generated_client: &str) -> Result<String, XtaskError> {
     let fail = |message: String| XtaskError::Generator {
         path: spec.path.clone(),
         message: format!("the CLI's command table: {message}"),
     };
     let document: Value = serde_json::from_str(&spec.text).map_err(|err| fail(err.to_string()))?;
-    let (operations, left_out) = operations(&document).map_err(fail)?;
+    let client: syn::File = syn::parse_file(generated_client)
+        .map_err(|err| fail(format!("the generated client does not parse: {err}")))?;
+    let builders = Builders::read(&client).map_err(fail)?;
+    let (mut operations, mut left_out) = operations(&document).map_err(fail)?;
+    operations.retain_mut(|operation| match bind(operation, &builders) {
+        Ok(()) => true,
+        Err(reason) => {
+            left_out.push(reason);
+            false
+        }
+    });
     let left_out: String = left_out
         .iter()
         .map(|reason| format!("//! Not a command: {reason}.\n"))
@@ -90,6 +105,48 @@ struct Command {
     paging: Option<Paging>,
     columns: Vec<Column>,
     stream: Option<Stream>,
+    /// The generated `Client` method that starts its builder ([`bind`]).
+    api_method: Option<syn::Ident>,
+}
+
+/// Names `operation`'s `Client` method and each argument's setter as the
+/// generated builder for its route has them.
+fn bind(operation: &mut Command, builders: &Builders) -> Result<(), String> {
+    let route = format!("{} {}", operation.method, operation.path);
+    let builder = builders
+        .by_route
+        .get(&route)
+        .ok_or_else(|| format!("{route}: the generated client has no builder for it"))?;
+    operation.api_method = Some(builder.method.clone());
+    for param in operation
+        .params
+        .iter_mut()
+        .filter(|param| param.place != "Body")
+    {
+        let wanted = comparable(&param.name);
+        let field = builder
+            .fields
+            .iter()
+            .find(|field| comparable(&field.ident.to_string()) == wanted)
+            .ok_or_else(|| {
+                format!(
+                    "{route}: the generated builder has no setter for the parameter {:?}",
+                    param.name
+                )
+            })?;
+        param.setter = Some(field.ident.clone());
+    }
+    Ok(())
+}
+
+/// A name with case, punctuation and a raw-identifier prefix ignored, as
+/// progenitor's sanitising keeps it recognisable.
+fn comparable(name: &str) -> String {
+    name.trim_start_matches("r#")
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 /// An operation that can answer with server-sent events.
@@ -116,6 +173,8 @@ struct Param {
     default: Option<String>,
     help: String,
     noun: String,
+    /// The generated builder's setter for it ([`bind`]).
+    setter: Option<syn::Ident>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -300,6 +359,7 @@ fn command(
             default,
             help,
             noun,
+            setter: None,
         });
     }
     let mut body_type = None;
@@ -358,6 +418,7 @@ fn command(
                     .map(str::to_string)
                     .unwrap_or_else(|| format!("`{field}` of the request body.")),
                 noun: flag.replace('-', " "),
+                setter: None,
             });
         }
     }
@@ -460,6 +521,7 @@ fn command(
         paging,
         columns,
         stream,
+        api_method: None,
     })
 }
 
@@ -930,7 +992,10 @@ fn request_parts(operation: &Command, on_failure: &TokenStream) -> RequestParts 
     {
         let name = &param.name;
         let local = format_ident!("arg_{}", name);
-        let setter = format_ident!("{}", name);
+        // `bind` found a setter for every parameter of a kept command.
+        let Some(setter) = param.setter.clone() else {
+            continue;
+        };
         let enum_type = param
             .enum_type
             .as_ref()
@@ -1014,7 +1079,9 @@ fn request_parts(operation: &Command, on_failure: &TokenStream) -> RequestParts 
 /// runs once per attempt.
 fn call_template(operation: &Command) -> TokenStream {
     let id = &operation.id;
-    let method = format_ident!("{}", id);
+    let Some(method) = operation.api_method.clone() else {
+        return quote!(#id => Sent::unknown(#id),);
+    };
     let RequestParts {
         reads,
         setters,
@@ -1044,7 +1111,7 @@ fn stream_template(operation: &Command) -> Option<TokenStream> {
     let stream = operation.stream.as_ref()?;
     let id = &operation.id;
     let last = &stream.last;
-    let method = format_ident!("{}", id);
+    let method = operation.api_method.clone()?;
     let RequestParts {
         reads,
         setters,

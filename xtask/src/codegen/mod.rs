@@ -6,6 +6,7 @@
 //! share lives in [`syn_tree`], never in another pass.
 
 pub mod cli_commands;
+pub(crate) mod client_builders;
 pub mod client_state;
 pub mod event_stream;
 pub mod ext_surface;
@@ -136,7 +137,10 @@ pub fn render_surfaces(
             crate::paths::EXT_OPERATIONS,
             ext_surface::render(spec, client).map_err(failed)?,
         ),
-        (crate::paths::CLI_COMMANDS, cli_commands::render(spec)?),
+        (
+            crate::paths::CLI_COMMANDS,
+            cli_commands::render(spec, client)?,
+        ),
         (crate::paths::STUB_SPEC, spec.text.clone()),
     ])
 }

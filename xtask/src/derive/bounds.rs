@@ -12,6 +12,49 @@ use crate::spec::OPERATION_METHODS as METHODS;
 /// The largest bound or default an integer query parameter may declare.
 pub const MAX_BOUND: i64 = 10_000;
 
+/// The most operations a document may keep (the API has 22).
+pub const MAX_OPERATIONS: usize = 1_000;
+/// The most component schemas a kept document may reach (the API has about
+/// 50). Generating types is the costly step: 8,000 schemas took 4 GB.
+pub const MAX_SCHEMAS: usize = 2_000;
+
+/// Checks that the kept document is of a size the generator handles in
+/// bounded memory: at most [`MAX_OPERATIONS`] operations and
+/// [`MAX_SCHEMAS`] component schemas.
+pub fn check_size(document: &Value) -> Result<(), String> {
+    let operations = document
+        .get("paths")
+        .and_then(Value::as_object)
+        .map_or(0, |paths| {
+            paths
+                .values()
+                .map(|item| {
+                    METHODS
+                        .iter()
+                        .filter(|method| item.get(**method).is_some())
+                        .count()
+                })
+                .sum()
+        });
+    if operations > MAX_OPERATIONS {
+        return Err(format!(
+            "it keeps {operations} operations; at most {MAX_OPERATIONS} are supported. Keep fewer \
+             with `--keep`"
+        ));
+    }
+    let schemas = document
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map_or(0, serde_json::Map::len);
+    if schemas > MAX_SCHEMAS {
+        return Err(format!(
+            "the kept operations reach {schemas} component schemas; at most {MAX_SCHEMAS} are \
+             supported. Keep fewer operations with `--keep`"
+        ));
+    }
+    Ok(())
+}
+
 /// Checks every integer query parameter of `document` (OpenAPI 3.0 shapes):
 /// `0 ≤ minimum ≤ default ≤ maximum ≤` [`MAX_BOUND`], and `maximum ≥ 1`.
 /// An error names the parameter and its JSON pointer.

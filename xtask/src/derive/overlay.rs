@@ -8,9 +8,9 @@
 //! - an action whose target matches nothing is an error naming the action,
 //!   because an overlay that silently stopped applying is the failure a sync
 //!   must catch; `x-recallr-may-match-nothing: true` opts an action out;
-//! - after each action, `x-recallr-name` markers rename the components they
-//!   point at ([`component_names`]), so later actions can target the
-//!   project's stable names whatever the vendor calls them.
+//! - after an action that sets `x-recallr-name` markers, they rename the
+//!   components they point at ([`component_names`]), so later actions can
+//!   target the project's stable names whatever the vendor calls them.
 
 use std::path::{Path, PathBuf};
 
@@ -86,43 +86,119 @@ impl Overlay {
 
     /// Applies the first `count` actions, as [`apply`](Self::apply) does
     /// all of them: finds which action a later check blames.
+    ///
+    /// Linear in the overlay and the document: consecutive actions run as
+    /// one `roas-overlay` batch (one copy of the document per batch, not per
+    /// action), and a batch ends after an action that sets an
+    /// `x-recallr-name` marker, so that the renamed components are in place
+    /// for the next action.
     pub fn apply_first(&self, document: &mut Value, count: usize) -> Result<(), XtaskError> {
-        for (index, action) in self.document.actions.iter().take(count).enumerate() {
-            let name = describe(index, action.description.as_deref());
-            let failed = |message: String| XtaskError::Overlay {
-                path: self.path.clone(),
-                message: format!("{name}: {message}"),
-            };
-            let may_match_nothing = action
-                .extensions
-                .as_ref()
-                .and_then(|extensions| extensions.get(MAY_MATCH_NOTHING))
-                .is_some_and(|value| value == &Value::Bool(true));
-            let options = if may_match_nothing {
-                EnumSet::empty()
-            } else {
-                EnumSet::only(ApplyOptions::ErrorOnZeroMatch)
-            };
-            // One action at a time, so that names marked by this action are
-            // in place for the next one.
-            let single = OverlayDocument {
-                actions: vec![action.clone()],
-                ..self.document.clone()
-            };
-            single
-                .apply(document, options)
-                .map_err(|err| match err.kind {
-                    ApplyErrorKind::ZeroMatch => failed(format!(
-                        "its target `{}` matches nothing in the upstream document. The vendor \
-                         may have renamed or removed what it selects: fix the target, or mark \
-                         the action `{MAY_MATCH_NOTHING}: true` if matching nothing is expected",
-                        action.target
-                    )),
-                    kind => failed(format!("target `{}`: {kind}", action.target)),
-                })?;
-            component_names::apply_markers(document).map_err(failed)?;
+        let actions = &self.document.actions[..count.min(self.len())];
+        let mut start = 0;
+        while start < actions.len() {
+            let end = actions[start..]
+                .iter()
+                .position(|action| action.update.as_ref().is_some_and(has_marker))
+                .map_or(actions.len(), |at| start + at + 1);
+            self.apply_batch(document, start, &actions[start..end])?;
+            component_names::apply_markers(document).map_err(|message| {
+                self.failed(
+                    end - 1,
+                    &format!("renaming the marked components: {message}"),
+                )
+            })?;
+            start = end;
         }
         Ok(())
+    }
+
+    /// Applies `batch`, the actions from index `first` on, in one pass.
+    fn apply_batch(
+        &self,
+        document: &mut Value,
+        first: usize,
+        batch: &[roas_overlay::v1_0::Action],
+    ) -> Result<(), XtaskError> {
+        // Only an action's own opt-out lets it match nothing, so a batch
+        // mixing both kinds is applied with the strict option and a
+        // zero match of an opted-out action is excused below.
+        let all_may_match_nothing = batch.iter().all(may_match_nothing);
+        let options = if all_may_match_nothing {
+            EnumSet::empty()
+        } else {
+            EnumSet::only(ApplyOptions::ErrorOnZeroMatch)
+        };
+        let batch_document = OverlayDocument {
+            overlay: self.document.overlay.clone(),
+            info: self.document.info.clone(),
+            extends: self.document.extends.clone(),
+            actions: batch.to_vec(),
+            extensions: None,
+        };
+        match batch_document.apply(document, options) {
+            Ok(_) => Ok(()),
+            Err(err) => {
+                let index = first + err.action_index;
+                let action = &batch[err.action_index];
+                match err.kind {
+                    ApplyErrorKind::ZeroMatch if may_match_nothing(action) => {
+                        // The batch was rolled back: apply its part before
+                        // the action, the action alone (leniently), and
+                        // the rest.
+                        let (before, rest) = batch.split_at(err.action_index);
+                        let Some((excused, after)) = rest.split_first() else {
+                            return Ok(());
+                        };
+                        self.apply_batch(document, first, before)?;
+                        self.apply_batch(document, index, std::slice::from_ref(excused))?;
+                        self.apply_batch(document, index + 1, after)
+                    }
+                    ApplyErrorKind::ZeroMatch => Err(self.failed(
+                        index,
+                        &format!(
+                            "its target `{}` matches nothing in the upstream document. The vendor \
+                             may have renamed or removed what it selects: fix the target, or mark \
+                             the action `{MAY_MATCH_NOTHING}: true` if matching nothing is expected",
+                            action.target
+                        ),
+                    )),
+                    kind => Err(self.failed(index, &format!("target `{}`: {kind}", action.target))),
+                }
+            }
+        }
+    }
+
+    /// The error of action `index`.
+    fn failed(&self, index: usize, message: &str) -> XtaskError {
+        let description = self
+            .document
+            .actions
+            .get(index)
+            .and_then(|action| action.description.as_deref());
+        XtaskError::Overlay {
+            path: self.path.clone(),
+            message: format!("{}: {message}", describe(index, description)),
+        }
+    }
+}
+
+/// Whether the action opts out of matching something.
+fn may_match_nothing(action: &roas_overlay::v1_0::Action) -> bool {
+    action
+        .extensions
+        .as_ref()
+        .and_then(|extensions| extensions.get(MAY_MATCH_NOTHING))
+        .is_some_and(|value| value == &Value::Bool(true))
+}
+
+/// Whether an action's update sets an `x-recallr-name` marker anywhere.
+fn has_marker(update: &Value) -> bool {
+    match update {
+        Value::Object(map) => {
+            map.contains_key(component_names::MARKER) || map.values().any(has_marker)
+        }
+        Value::Array(items) => items.iter().any(has_marker),
+        _ => false,
     }
 }
 
@@ -257,5 +333,56 @@ mod tests {
         .expect_err("no actions")
         .to_string();
         assert!(error.contains("actions"), "{error}");
+    }
+
+    /// 20,000 actions (the scale at which applying them one copy of the
+    /// document each took minutes) all apply, in order, around a rename and
+    /// an excused action that matches nothing.
+    #[test]
+    fn many_actions_apply_in_one_pass_around_renames_and_excused_misses() {
+        let mut actions = String::new();
+        for index in 0..10_000 {
+            actions.push_str(&format!(
+                "  - target: $.info\n    update:\n      x-first-{index}: {index}\n"
+            ));
+        }
+        actions.push_str(
+            "  - target: \"$.paths['/a'].get.responses['200'].content['application/json'].schema\"\n    update:\n      x-recallr-name: Page\n",
+        );
+        actions.push_str(
+            "  - target: $.components.schemas.Missing\n    x-recallr-may-match-nothing: true\n    update:\n      title: gone\n",
+        );
+        for index in 0..10_000 {
+            actions.push_str(&format!(
+                "  - target: $.components.schemas.Page\n    update:\n      x-second-{index}: {index}\n"
+            ));
+        }
+        let overlay = overlay(&actions).expect("a valid overlay");
+        let mut document = document();
+        overlay.apply(&mut document).expect("applies");
+        assert_eq!(document["info"]["x-first-9999"], 9999);
+        assert_eq!(
+            document["components"]["schemas"]["Page"]["x-second-9999"],
+            9999
+        );
+        assert!(document["components"]["schemas"].get("Missing").is_none());
+
+        // A miss that is not excused is named by its index in the file.
+        let strict = format!(
+            "{actions}  - target: $.components.schemas.Nowhere\n    description: The last.\n    update:\n      title: x\n"
+        );
+        let error = overlay_error(&strict);
+        assert!(
+            error.contains("action 20002 (\"The last.\"): its target `$.components.schemas.Nowhere` matches nothing"),
+            "{error}"
+        );
+    }
+
+    fn overlay_error(actions: &str) -> String {
+        let overlay = overlay(actions).expect("a valid overlay");
+        match overlay.apply(&mut document()) {
+            Ok(()) => panic!("the overlay applied"),
+            Err(error) => error.to_string(),
+        }
     }
 }

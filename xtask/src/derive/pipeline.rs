@@ -113,6 +113,8 @@ pub fn effective(
 
     let mut trimmed = upstream.clone();
     prune::prune(&mut trimmed, &keep).map_err(failed)?;
+    // Before anything costly: the generator's memory grows with the size.
+    bounds::check_size(&trimmed).map_err(failed)?;
     trust::refuse_private_extensions(&trimmed).map_err(failed)?;
     // What is kept of the upstream document must be a valid document of its
     // version: checked (after conversion, for 3.1) before the overlay, so

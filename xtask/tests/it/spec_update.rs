@@ -535,6 +535,39 @@ fn the_upstream_document_may_not_use_our_extensions() {
 }
 
 #[test]
+fn a_document_past_the_supported_size_is_refused_before_generation() {
+    let workspace = Workspace::new();
+    let from = workspace.changed_upstream(|document| {
+        let schemas = document["components"]["schemas"]
+            .as_object_mut()
+            .expect("schemas");
+        let mut properties = serde_json::Map::new();
+        for index in 0..2_001 {
+            let name = format!("Extra{index}");
+            schemas.insert(name.clone(), json!({"type": "object", "title": name}));
+            properties.insert(
+                format!("extra_{index}"),
+                json!({"$ref": format!("#/components/schemas/{name}")}),
+            );
+        }
+        let session = &mut document["components"]["schemas"]["SessionInfo"]["properties"];
+        session
+            .as_object_mut()
+            .expect("properties")
+            .extend(properties);
+    });
+    let from = from.display().to_string();
+    workspace.assert_refused(
+        &from,
+        &["--no-semver-checks"],
+        &[
+            &format!("error: {from}: the kept operations reach"),
+            "component schemas; at most 2000 are supported",
+        ],
+    );
+}
+
+#[test]
 fn a_lookalike_name_is_reported() {
     let workspace = Workspace::new();
     let from = workspace.changed_upstream(|document| {

@@ -55,6 +55,9 @@ def run(base_url):
         AuthenticationError,
         InvalidCategoriesError,
         InvalidSessionStateError,
+        MergeConflictAlreadyResolvedError,
+        MergeConflictInvalidAnswerError,
+        MergeConflictInvalidQuestionsError,
         MergeConflictNotFoundError,
         SessionNotFoundError,
         UserAlreadyExistsError,
@@ -142,11 +145,37 @@ def run(base_url):
     check(conflict.status == MergeConflictStatus.PENDING, f"get_merge_conflict: {conflict!r}")
     expect(MergeConflictNotFoundError, "get_merge_conflict of an unknown id",
            lambda: owner.get_merge_conflict(str(uuid.uuid4())))
-    # SDK 0.6.6 sends {"answers": {"question_answers": [...]}}; the effective
-    # spec documents the answers unwrapped, so the stub answers 422.
-    expect(ValidationError, "resolve with the SDK's wrapped body",
-           lambda: conflict.resolve([MergeConflictAnswer(question="Where do you live now?", answer="Bergen")]))
-    print("ok: merge conflicts list, filter, sort, get, not found")
+    # SDK 0.6.6 sends the answers wrapped, {"answers": {"question_answers": [...]}},
+    # as the effective spec's ResolveMergeConflictRequest says.
+    expect(MergeConflictInvalidQuestionsError, "resolve with an unknown question",
+           lambda: conflict.resolve([MergeConflictAnswer(question="Who are you?", answer="me")]))
+    expect(MergeConflictInvalidAnswerError, "resolve with an answer not offered",
+           lambda: conflict.resolve([MergeConflictAnswer(question="Where do you live now?", answer="Paris")]))
+    conflict.resolve([MergeConflictAnswer(question="Where do you live now?", answer="Bergen")])
+    check(conflict.status == MergeConflictStatus.IN_QUEUE, f"resolve: {conflict.status}")
+
+    def resolved():
+        conflict.refresh()
+        return conflict.status == MergeConflictStatus.RESOLVED
+
+    wait_for("resolved", resolved)
+    check(conflict.resolved_at is not None, "resolved_at after resolving")
+    expect(MergeConflictAlreadyResolvedError, "resolve twice",
+           lambda: conflict.resolve([MergeConflictAnswer(question="Where do you live now?", answer="Oslo")]))
+    print("ok: merge conflicts list, filter, sort, get, not found, resolve (wrapped answers), resolved on the clock")
+
+    # A non-ASCII user id, and a session timer past any clock's range.
+    wide = client.create_user("ünïcødé-用户")
+    check(wide.user_id == "ünïcødé-用户" and wide.merge_conflict_enabled is None, f"non-ASCII user: {wide!r}")
+    far = wide.create_session(auto_process_after_seconds=2**62)
+    far.add_message(MessageRole.USER, "hello")
+    check(wide.list_memories().total == 0, "memories of a non-ASCII user")
+    check(wide.list_merge_conflicts().total == 0, "merge conflicts of a non-ASCII user")
+    check(len(wide.get_last_n_messages(5).messages) == 1, "last messages of a non-ASCII user")
+    far.refresh()
+    check(far.status == SessionStatus.PENDING, f"a far timer never fires: {far.status}")
+    wide.delete()
+    print("ok: a non-ASCII user id with a far session timer, every route answered")
 
     # Deletes cascade.
     session.delete()

@@ -513,8 +513,8 @@ async fn documented_400_409_and_422_answers_are_typed_errors() {
 #[tokio::test]
 async fn every_operation_sends_its_method_and_path() {
     use recallr_ext::types::{
-        CreateSessionRequest, CreateUserRequest, MergeConflictAnswers, UpdateSessionRequest,
-        UpdateUserRequest,
+        CreateSessionRequest, CreateUserRequest, MergeConflictAnswers, ResolveMergeConflictRequest,
+        UpdateSessionRequest, UpdateUserRequest,
     };
 
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -550,7 +550,9 @@ async fn every_operation_sends_its_method_and_path() {
         user.merge_conflicts().send().await.map(drop),
         conflict.get().send().await.map(drop),
         conflict
-            .resolve(MergeConflictAnswers::new(Vec::new()))
+            .resolve(ResolveMergeConflictRequest::new(MergeConflictAnswers::new(
+                Vec::new(),
+            )))
             .send()
             .await
             .map(drop),
@@ -620,4 +622,47 @@ async fn an_undecodable_event_is_an_error_without_the_key() {
     assert!(matches!(error, Error::Decode { .. }), "{error:?}");
     let shown = format!("{error} {error:?}");
     assert!(!shown.contains(recallr_stub::DEFAULT_API_KEY), "{shown}");
+}
+
+/// `resolve` sends the answers wrapped under `answers`, the body the
+/// vendor's official SDK sends: the stub, which refuses them unwrapped
+/// with a 422, takes them and queues the conflict.
+#[tokio::test]
+async fn a_merge_conflict_is_resolved_with_the_answers_wrapped() {
+    use recallr_ext::types::{
+        MergeConflict, MergeConflictAnswer, MergeConflictAnswers, MergeConflictQuestion,
+        MergeConflictStatus, ResolveMergeConflictRequest,
+    };
+
+    let id = Uuid::from_u128(0xc0);
+    let store = recallr_stub::Store::new();
+    store.insert_merge_conflict(
+        "u1",
+        MergeConflict::new(
+            vec![MergeConflictQuestion::new(
+                vec!["Oslo".into(), "Bergen".into()],
+                "Where do you live?".into(),
+            )],
+            Vec::new(),
+            recallr_stub::timestamp(0),
+            id,
+            SESSION,
+            MergeConflictStatus::PENDING,
+        ),
+    );
+    let server = crate::common::start(store).await;
+    let answers = MergeConflictAnswers::new(vec![MergeConflictAnswer::new(
+        "Bergen".into(),
+        "Where do you live?".into(),
+    )]);
+    let resolved = crate::common::client(&server)
+        .user("u1")
+        .merge_conflict(id)
+        .resolve(ResolveMergeConflictRequest::new(answers))
+        .send()
+        .await
+        .expect("the stub takes the wrapped answers");
+    assert_eq!(resolved.conflict.status, MergeConflictStatus::INQUEUE);
+    let data = resolved.conflict.resolution_data.expect("the answers kept");
+    assert_eq!(data.question_answers[0].answer, "Bergen");
 }

@@ -5,7 +5,9 @@
 //!   `resolved_at` and `sort_order` `asc` or `desc` (anything else means
 //!   the default, `created_at` and `desc`: the spec documents no error for
 //!   them); ties break by id;
-//! - resolve checks, in this order, each a 400 worded as the official SDK
+//! - resolve takes the answers wrapped, `{"answers": {"question_answers":
+//!   [...]}}`, as the official SDK sends them (the spec's
+//!   `ResolveMergeConflictRequest`), and checks, in this order, each a 400 worded as the official SDK
 //!   recognises it: the conflict is `PENDING` ("already resolved");
 //!   every answered question is one of its clarifying questions; every
 //!   question is answered; every answer is one of its question's options.
@@ -18,7 +20,7 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use recallr_api::types::{
     MergeConflict, MergeConflictAnswers, MergeConflictList, MergeConflictResponse,
-    MergeConflictStatus,
+    MergeConflictStatus, ResolveMergeConflictRequest,
 };
 use uuid::Uuid;
 
@@ -29,12 +31,15 @@ use crate::state::Timing;
 
 /// Conflicts in the queue long enough become `RESOLVED`.
 pub(crate) fn settle(data: &mut UserData, now: DateTime<Utc>, timing: Timing) {
-    let resolving = chrono::TimeDelta::from_std(timing.resolving).unwrap_or_default();
+    // A duration past chrono's range is never over, not over at once.
+    let resolving = chrono::TimeDelta::from_std(timing.resolving).unwrap_or(chrono::TimeDelta::MAX);
     let due: Vec<(Uuid, DateTime<Utc>)> = data
         .queued
         .iter()
         .filter_map(|(id, at)| {
-            let done = at.checked_add_signed(resolving).unwrap_or(*at);
+            let done = at
+                .checked_add_signed(resolving)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
             (done <= now).then_some((*id, done))
         })
         .collect();
@@ -163,8 +168,8 @@ fn check_answers(conflict: &MergeConflict, answers: &MergeConflictAnswers) -> Re
 }
 
 pub(crate) fn resolve(ctx: &Ctx<'_>) -> Response {
-    let answers: MergeConflictAnswers = match ctx.body() {
-        Ok(answers) => answers,
+    let answers = match ctx.body::<ResolveMergeConflictRequest>() {
+        Ok(request) => request.answers,
         Err(response) => return response,
     };
     let id = conflict_id(ctx);

@@ -45,7 +45,9 @@ pub(crate) fn session_id(ctx: &Ctx<'_>) -> Uuid {
 
 /// Moves every timer of the user that is due by `now`.
 pub(crate) fn settle(data: &mut UserData, now: DateTime<Utc>, timing: Timing) {
-    let processing = chrono::TimeDelta::from_std(timing.processing).unwrap_or_default();
+    // A duration past chrono's range is never over, not over at once.
+    let processing =
+        chrono::TimeDelta::from_std(timing.processing).unwrap_or(chrono::TimeDelta::MAX);
     let mut done = Vec::new();
     let ids: Vec<Uuid> = data.life.keys().copied().collect();
     for id in ids {
@@ -60,9 +62,10 @@ pub(crate) fn settle(data: &mut UserData, now: DateTime<Utc>, timing: Timing) {
         if status == SessionStatus::Pending
             && let Some(after) = life.auto_process_after
         {
-            let due = life
-                .last_activity
-                .checked_add_signed(chrono::TimeDelta::seconds(after))
+            // `after` is the client's number (any i64 ≥ 600): one past
+            // chrono's range is never due. `TimeDelta::seconds` would panic.
+            let due = chrono::TimeDelta::try_seconds(after)
+                .and_then(|after| life.last_activity.checked_add_signed(after))
                 .unwrap_or(DateTime::<Utc>::MAX_UTC);
             if due <= now {
                 life.processing_since = Some(due);
@@ -73,7 +76,9 @@ pub(crate) fn settle(data: &mut UserData, now: DateTime<Utc>, timing: Timing) {
         if status == SessionStatus::Processing
             && let Some(since) = life.processing_since
         {
-            let due = since.checked_add_signed(processing).unwrap_or(since);
+            let due = since
+                .checked_add_signed(processing)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
             if due <= now {
                 status = SessionStatus::Processed;
                 processed_at = Some(due);

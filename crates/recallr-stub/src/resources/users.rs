@@ -7,15 +7,38 @@
 //!   the metadata when `new_metadata` is given;
 //! - delete answers 204 and drops everything of the user.
 //!
-//! Every change sets `last_active_at` to the stub's clock.
+//! Every change sets `last_active_at` to the stub's clock. A user is
+//! served with every field of the vendor's model, an unset
+//! `merge_conflict_enabled` as `null` (see [`served`]).
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use recallr_api::types::{CreateUserRequest, UpdateUserRequest, UserList, UserResponse};
+use recallr_api::types::{CreateUserRequest, UpdateUserRequest, UserInfo};
+use serde_json::{Value, json};
 
 use super::{Ctx, page, user_not_found};
 use crate::model::{UserData, UserMeta};
 use crate::response;
+
+/// A user as the vendor serialises it. FastAPI sends every field of its
+/// response model, `None` as `null`, and the official SDK reads
+/// `merge_conflict_enabled` unconditionally (a `KeyError` when it is
+/// absent); the generated `UserInfo` leaves an unset one out, so it is put
+/// back here.
+fn served(info: &UserInfo) -> Value {
+    let mut value = serde_json::to_value(info).unwrap_or(Value::Null);
+    if let Value::Object(fields) = &mut value {
+        fields
+            .entry("merge_conflict_enabled")
+            .or_insert(Value::Null);
+    }
+    value
+}
+
+/// `{"user": ...}`, as get, create and update answer.
+fn one(status: StatusCode, info: &UserInfo) -> Response {
+    response::json(status, &json!({ "user": served(info) }))
+}
 
 fn exists(id: &str) -> Response {
     response::detail(
@@ -41,7 +64,11 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Response {
         .collect();
     drop(inner);
     let (users, total, has_more) = page(&matching, ctx.input, 10);
-    response::json(StatusCode::OK, &UserList::new(has_more, total, users))
+    let users: Vec<Value> = users.iter().map(served).collect();
+    response::json(
+        StatusCode::OK,
+        &json!({"users": users, "total": total, "has_more": has_more}),
+    )
 }
 
 pub(crate) fn create(ctx: &Ctx<'_>) -> Response {
@@ -67,13 +94,13 @@ pub(crate) fn create(ctx: &Ctx<'_>) -> Response {
             ..UserData::default()
         },
     );
-    response::json(StatusCode::CREATED, &UserResponse::new(info))
+    one(StatusCode::CREATED, &info)
 }
 
 pub(crate) fn get(ctx: &Ctx<'_>) -> Response {
     let id = ctx.input.str("custom_user_id");
     match ctx.shared.store.read().users.get(id) {
-        Some(data) => response::json(StatusCode::OK, &UserResponse::new(data.meta.to_info(id))),
+        Some(data) => one(StatusCode::OK, &data.meta.to_info(id)),
         None => user_not_found(id),
     }
 }
@@ -107,7 +134,7 @@ pub(crate) fn update(ctx: &Ctx<'_>) -> Response {
     data.meta.last_active_at = ctx.now;
     let info = data.meta.to_info(&new_id);
     inner.users.insert(new_id, data);
-    response::json(StatusCode::OK, &UserResponse::new(info))
+    one(StatusCode::OK, &info)
 }
 
 pub(crate) fn delete(ctx: &Ctx<'_>) -> Response {

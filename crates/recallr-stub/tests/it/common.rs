@@ -154,16 +154,23 @@ pub async fn send(
     }
 }
 
-/// The sessions URL of `user`, percent-encoding the id as one segment.
-pub fn sessions_path(user: &str, query: &str) -> String {
+/// `text` percent-encoded as one path segment (every byte but the
+/// unreserved ones).
+pub fn segment(text: &str) -> String {
     let mut encoded = String::new();
-    for byte in user.bytes() {
+    for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
             encoded.push(byte as char);
         } else {
             encoded.push_str(&format!("%{byte:02X}"));
         }
     }
+    encoded
+}
+
+/// The sessions URL of `user`, percent-encoding the id as one segment.
+pub fn sessions_path(user: &str, query: &str) -> String {
+    let encoded = segment(user);
     if query.is_empty() {
         format!("/api/v1/users/{encoded}/sessions")
     } else {

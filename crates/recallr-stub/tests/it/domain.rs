@@ -584,7 +584,7 @@ async fn merge_conflicts_list_resolve_and_settle_on_the_clock() {
             &server,
             "POST",
             &resolve,
-            Some(json!({"question_answers": answers})),
+            Some(json!({"answers": {"question_answers": answers}})),
         )
         .await;
         assert_eq!(refused.status, 400);
@@ -596,7 +596,15 @@ async fn merge_conflicts_list_resolve_and_settle_on_the_clock() {
             refused.body
         );
     }
-    let good = json!({"question_answers": [answer("Where do you live?", "Bergen"), answer("Did you move?", "yes")]});
+    let answers = json!({"question_answers": [answer("Where do you live?", "Bergen"), answer("Did you move?", "yes")]});
+    // The answers unwrapped are not the body the vendor (and its SDK) use.
+    let unwrapped = call(&server, "POST", &resolve, Some(answers.clone())).await;
+    assert_eq!(unwrapped.status, 422, "{}", unwrapped.body);
+    assert_eq!(
+        unwrapped.body["detail"][0]["loc"],
+        json!(["body", "answers"])
+    );
+    let good = json!({ "answers": answers });
     let resolved = call(&server, "POST", &resolve, Some(good.clone())).await;
     assert_eq!(resolved.status, 200);
     assert_eq!(resolved.body["conflict"]["status"], "IN_QUEUE");
@@ -874,4 +882,44 @@ async fn an_operation_the_stub_does_not_model_is_validated_and_synthesised() {
             .get(recallr_stub::SYNTHESISED_HEADER)
             .is_none()
     );
+}
+
+/// The vendor (FastAPI) sends every field of a user, an unset
+/// `merge_conflict_enabled` as `null`, and the official SDK reads it
+/// unconditionally: it is in every answer that holds a user.
+#[tokio::test]
+async fn a_user_always_carries_merge_conflict_enabled_null_when_unset() {
+    let server = stub().await;
+    let created = create_user(&server, "plain").await;
+    assert_eq!(created.status, 201);
+    let get = call(&server, "GET", "/api/v1/users/plain", None).await;
+    let list = call(&server, "GET", "/api/v1/users", None).await;
+    let update = call(
+        &server,
+        "PUT",
+        "/api/v1/users/plain",
+        Some(json!({"new_metadata": {}})),
+    )
+    .await;
+    for user in [
+        &created.body["user"],
+        &get.body["user"],
+        &list.body["users"][0],
+        &update.body["user"],
+    ] {
+        assert_eq!(
+            user.as_object()
+                .and_then(|u| u.get("merge_conflict_enabled")),
+            Some(&Value::Null),
+            "{user}"
+        );
+    }
+    let set = call(
+        &server,
+        "PUT",
+        "/api/v1/users/plain",
+        Some(json!({"merge_conflict_enabled": false})),
+    )
+    .await;
+    assert_eq!(set.body["user"]["merge_conflict_enabled"], false);
 }

@@ -6,6 +6,7 @@ mod api;
 mod binary;
 mod common;
 mod domain;
+mod far_timers;
 mod faults;
 mod flood;
 mod schema;

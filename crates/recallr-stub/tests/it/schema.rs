@@ -51,58 +51,97 @@ fn template(method: &str, path: &str) -> Option<String> {
         .map(|(template, _)| template.clone())
 }
 
-/// Panics when `body` does not fit the spec's schema for the answer. An
-/// answer on a route or with a status the spec does not describe (404 for
-/// an unknown path, 405, 431, 413, injected faults) has nothing to check.
+/// The validator of the schema at `pointer` (JSON pointer into the spec),
+/// built once.
+fn validator(pointer: &str, schema: &Value) -> std::sync::Arc<jsonschema::Validator> {
+    static VALIDATORS: OnceLock<Mutex<HashMap<String, std::sync::Arc<jsonschema::Validator>>>> =
+        OnceLock::new();
+    let mut cache = VALIDATORS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    cache
+        .entry(pointer.to_string())
+        .or_insert_with(|| {
+            let document = json!({
+                "components": json_schema(&spec()["components"]),
+                "allOf": [json_schema(schema)],
+            });
+            std::sync::Arc::new(
+                jsonschema::options()
+                    .with_draft(jsonschema::Draft::Draft4)
+                    .build(&document)
+                    .unwrap_or_else(|error| panic!("schema at {pointer}: {error}")),
+            )
+        })
+        .clone()
+}
+
+/// The events of a `text/event-stream` body as the objects a
+/// `text/event-stream` schema describes (and Schemathesis checks): `data`
+/// (its lines joined), `event` (`message` unless named), `id`.
+pub fn parsed_events(text: &str) -> Vec<Value> {
+    text.split("\n\n")
+        .filter_map(|block| {
+            let mut data: Vec<&str> = Vec::new();
+            let mut event = Map::new();
+            for line in block.lines() {
+                let (field, value) = line.split_once(':').unwrap_or((line, ""));
+                let value = value.strip_prefix(' ').unwrap_or(value);
+                match field {
+                    "data" => data.push(value),
+                    "event" | "id" => {
+                        event.insert(field.to_string(), Value::from(value));
+                    }
+                    _ => {}
+                }
+            }
+            if data.is_empty() {
+                return None;
+            }
+            event.insert("data".into(), Value::from(data.join("\n")));
+            event
+                .entry("event")
+                .or_insert_with(|| Value::from("message"));
+            Some(Value::Object(event))
+        })
+        .collect()
+}
+
+/// Panics when `body` does not fit the spec's schema for the answer (a
+/// `text/event-stream` body: each event, against that media type's
+/// schema). An answer on a route or with a status the spec does not
+/// describe (404 for an unknown path, 405, 431, 413, injected faults) has
+/// nothing to check.
 pub fn check_response(method: &str, path_and_query: &str, status: u16, body: &Value) {
     let path = path_and_query.split('?').next().unwrap_or_default();
     let Some(template) = template(method, path) else {
         return;
     };
+    let (media, instances) = match body {
+        Value::String(text) if status == 200 => ("text~1event-stream", parsed_events(text)),
+        _ => ("application~1json", vec![body.clone()]),
+    };
     let pointer = format!(
-        "/paths/{}/{}/responses/{status}/content/application~1json/schema",
+        "/paths/{}/{}/responses/{status}/content/{media}/schema",
         template.replace('~', "~0").replace('/', "~1"),
         method.to_ascii_lowercase()
     );
     let Some(schema) = spec().pointer(&pointer) else {
         return;
     };
-    if body.is_string() && status == 200 {
-        // A text/event-stream body: each event is checked by its test.
-        return;
+    let validator = validator(&pointer, schema);
+    for instance in &instances {
+        let errors: Vec<String> = validator
+            .iter_errors(instance)
+            .map(|error| format!("{} at {}", error, error.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{method} {path_and_query} answered {status} with a body the spec does not allow:\n{}\n{instance}",
+            errors.join("\n")
+        );
     }
-    static VALIDATORS: OnceLock<Mutex<HashMap<String, std::sync::Arc<jsonschema::Validator>>>> =
-        OnceLock::new();
-    let validator = {
-        let mut cache = VALIDATORS
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        cache
-            .entry(pointer.clone())
-            .or_insert_with(|| {
-                let document = json!({
-                    "components": json_schema(&spec()["components"]),
-                    "allOf": [json_schema(schema)],
-                });
-                std::sync::Arc::new(
-                    jsonschema::options()
-                        .with_draft(jsonschema::Draft::Draft4)
-                        .build(&document)
-                        .unwrap_or_else(|error| panic!("schema at {pointer}: {error}")),
-                )
-            })
-            .clone()
-    };
-    let errors: Vec<String> = validator
-        .iter_errors(body)
-        .map(|error| format!("{} at {}", error, error.instance_path()))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "{method} {path_and_query} answered {status} with a body the spec does not allow:\n{}\n{body}",
-        errors.join("\n")
-    );
 }
 
 /// A context stream's events, each checked against `ContextResponse`.

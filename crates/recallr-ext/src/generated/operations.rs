@@ -23,7 +23,7 @@ pub mod operation_info {
     };
     /**`GET /api/v1/users` (`list_users`).
 
-Paged by `offset`/`limit` (declared in the overlay). The order the server promises: none documented. What a walk can guarantee: no item twice (deduplicated by id); items may be missed if others are deleted during the walk, which is detected.*/
+Paged by `offset`/`limit` (declared in the overlay). The order the server promises: none documented. What a walk can guarantee: no item twice (deduplicated by id); items may be missed if others are deleted or move during the walk, which is detected and counted in `PagerStats::possible_losses`, never passed off as a complete walk.*/
     pub const LIST_USERS: crate::operation::Operation = crate::operation::Operation {
         id: "list_users",
         method: "GET",
@@ -80,7 +80,7 @@ Paged by `offset`/`limit` (declared in the overlay). The order the server promis
     };
     /**`GET /api/v1/users/{custom_user_id}/memories` (`list_memories`).
 
-Paged by `offset`/`limit` (declared in the overlay). The order the server promises: none documented. What a walk can guarantee: no item twice (deduplicated by id); items may be missed if others are deleted during the walk, which is detected.*/
+Paged by `offset`/`limit` (declared in the overlay). The order the server promises: none documented. What a walk can guarantee: no item twice (deduplicated by id); items may be missed if others are deleted or move during the walk, which is detected and counted in `PagerStats::possible_losses`, never passed off as a complete walk.*/
     pub const LIST_MEMORIES: crate::operation::Operation = crate::operation::Operation {
         id: "list_memories",
         method: "GET",
@@ -119,7 +119,7 @@ Paged by `offset`/`limit` (declared in the overlay). The order the server promis
     };
     /**`GET /api/v1/users/{custom_user_id}/merge-conflicts` (`list_merge_conflicts`).
 
-Paged by `offset`/`limit` (declared in the overlay). The order the server promises: chosen by the request (`sort_by`, `sort_order`), `id` unique. What a walk can guarantee: exactly once when sorted on a field that never changes (creation time), in either direction; otherwise no item twice, and missed items are detected.*/
+Paged by `offset`/`limit` (declared in the overlay). The order the server promises: chosen by the request (`sort_by`, `sort_order`), `id` unique. What a walk can guarantee: a walk does not rely on the order requested (it may sort on a field that moves), so: no item twice (deduplicated by id); items may be missed if others are deleted or move during the walk, which is detected and counted in `PagerStats::possible_losses`, never passed off as a complete walk.*/
     pub const LIST_MERGE_CONFLICTS: crate::operation::Operation = crate::operation::Operation {
         id: "list_merge_conflicts",
         method: "GET",
@@ -245,7 +245,7 @@ Paged by `offset`/`limit` (declared in the overlay). The order the server promis
     };
     /**`GET /api/v1/users/{custom_user_id}/sessions/{session_id}/messages` (`list_messages`).
 
-Paged by `offset`/`limit` (declared in the overlay). The order the server promises: oldest `timestamp` first, items only ever appended. What a walk can guarantee: every item exactly once while items are appended.*/
+Paged by `offset`/`limit` (declared in the overlay). The order the server promises: oldest `timestamp` first, items only ever appended. What a walk can guarantee: every item exactly once while items are appended; a shrinking total is counted in `PagerStats::possible_losses`.*/
     pub const LIST_MESSAGES: crate::operation::Operation = crate::operation::Operation {
         id: "list_messages",
         method: "GET",
@@ -326,6 +326,7 @@ impl Recallr {
             limit: None,
             metadata_filter: None,
             partial_user_id: None,
+            walk_settings: crate::pager::WalkSettings::default(),
         }
     }
     ///Create User. `POST /api/v1/users` (`create_user`).
@@ -411,6 +412,7 @@ impl UserHandle {
             session_metadata_filter: None,
             include_previous_versions: None,
             include_connected_memories: None,
+            walk_settings: crate::pager::WalkSettings::default(),
         }
     }
     ///List Merge Conflicts. `GET /api/v1/users/{custom_user_id}/merge-conflicts` (`list_merge_conflicts`).
@@ -423,6 +425,7 @@ impl UserHandle {
             status: None,
             sort_by: None,
             sort_order: None,
+            walk_settings: crate::pager::WalkSettings::default(),
         }
     }
     ///Get User Messages. `GET /api/v1/users/{custom_user_id}/messages` (`get_user_messages`).
@@ -607,6 +610,7 @@ impl SessionHandle {
             session_id: self.session_id.clone(),
             offset: None,
             limit: None,
+            walk_settings: crate::pager::WalkSettings::default(),
         }
     }
     ///Process Session. `POST /api/v1/users/{custom_user_id}/sessions/{session_id}/process` (`process_session`).
@@ -650,7 +654,7 @@ impl GetSystemPrompt {
             .map(recallr_api::ResponseValue::into_inner)
     }
 }
-///The `list_users` request (`GET /api/v1/users`): set optional parameters, then [`send`](Self::send) it.
+///The `list_users` request (`GET /api/v1/users`): set optional parameters, then [`send`](Self::send) it for one page, or walk every page with [`pages`](Self::pages) or [`items`](Self::items).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListUsers {
@@ -659,6 +663,7 @@ pub struct ListUsers {
     limit: Option<u64>,
     metadata_filter: Option<::std::string::String>,
     partial_user_id: Option<::std::string::String>,
+    walk_settings: crate::pager::WalkSettings,
 }
 impl ListUsers {
     ///Sets the `offset` query parameter.
@@ -726,6 +731,72 @@ impl ListUsers {
             )
             .await
             .map(recallr_api::ResponseValue::into_inner)
+    }
+    ///Items per request of the streams ([`pages`](Self::pages), [`items`](Self::items)); without it they use `limit` if set, else the largest page the server serves. At least 3 are asked for, because consecutive pages may overlap. [`send`](Self::send) sends `limit`.
+    pub fn page_size(mut self, page_size: u64) -> Self {
+        self.walk_settings.page_size = Some(page_size);
+        self
+    }
+    /// Stops the streams after this many items.
+    pub fn max_items(mut self, max_items: u64) -> Self {
+        self.walk_settings.max_items = Some(max_items);
+        self
+    }
+    /// How many pages the streams may fetch at once (1 to
+    /// [`MAX_CONCURRENCY`](crate::MAX_CONCURRENCY); default 1, see
+    /// [`ListSessions::concurrency`](crate::ListSessions::concurrency)).
+    /// Items still come in order.
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.walk_settings.concurrency = pages;
+        self
+    }
+    ///Every page of the walk as a stream, each holding the users not yielded before, fetched through [`send`](Self::send)'s call path (retries, timeout, errors). Paged by `offset`/`limit` (declared in the overlay). The order the server promises: none documented. What a walk can guarantee: no item twice (deduplicated by id); items may be missed if others are deleted or move during the walk, which is detected and counted in `PagerStats::possible_losses`, never passed off as a complete walk. The stream ends after its first error; its `stats` count what the walk saw.
+    pub fn pages(self) -> crate::PageStream<recallr_api::types::UserInfo> {
+        let offset = match self.offset {
+            Some(value) => crate::pager::to_u64("offset", value),
+            None => Ok(0),
+        };
+        let limit = self.limit.map(|value| crate::pager::to_u64("limit", value));
+        let client = self.client.clone();
+        let settings = self.walk_settings;
+        crate::pager::walk_request(&client, self, offset, limit, settings)
+    }
+    ///Every one of the users of the walk as a stream, in the server's order; the guarantees of [`pages`](Self::pages) hold.
+    pub fn items(self) -> crate::ItemStream<recallr_api::types::UserInfo> {
+        crate::ItemStream::new(self.pages())
+    }
+}
+impl crate::pager::PagedList for ListUsers {
+    type Item = recallr_api::types::UserInfo;
+    type Id = ::std::string::String;
+    type Key = ();
+    fn pagination(&self) -> crate::pager::Pagination {
+        crate::pager::Pagination {
+            order: crate::pager::Order::Unordered,
+            key_name: "custom_user_id",
+            item_name: "users",
+            max_page_size: u64::try_from(recallr_api::facts::list_users::LIMIT_MAX)
+                .unwrap_or(u64::MAX),
+        }
+    }
+    fn key(_: &Self::Item) -> Self::Key {}
+    fn id(item: &Self::Item) -> Self::Id {
+        item.custom_user_id.clone()
+    }
+    async fn fetch(
+        &self,
+        offset: u64,
+        limit: u64,
+    ) -> Result<crate::pager::Page<Self::Item>, Error> {
+        let mut request = self.clone();
+        request.offset = Some(crate::pager::from_u64("offset", offset)?);
+        request.limit = Some(crate::pager::from_u64("limit", limit)?);
+        let list = request.send().await?;
+        Ok(crate::pager::Page {
+            items: list.users,
+            total: Some(i128::from(list.total)),
+            has_more: Some(list.has_more),
+        })
     }
 }
 ///The `create_user` request (`POST /api/v1/users`): set optional parameters, then [`send`](Self::send) it.
@@ -829,7 +900,7 @@ impl DeleteUser {
             .map(recallr_api::ResponseValue::into_inner)
     }
 }
-///The `list_memories` request (`GET /api/v1/users/{custom_user_id}/memories`): set optional parameters, then [`send`](Self::send) it.
+///The `list_memories` request (`GET /api/v1/users/{custom_user_id}/memories`): set optional parameters, then [`send`](Self::send) it for one page, or walk every page with [`pages`](Self::pages) or [`items`](Self::items).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMemories {
@@ -842,6 +913,7 @@ pub struct ListMemories {
     session_metadata_filter: Option<::std::string::String>,
     include_previous_versions: Option<bool>,
     include_connected_memories: Option<bool>,
+    walk_settings: crate::pager::WalkSettings,
 }
 impl ListMemories {
     ///Sets the `categories` query parameter.
@@ -945,6 +1017,72 @@ impl ListMemories {
             .await
             .map(recallr_api::ResponseValue::into_inner)
     }
+    ///Items per request of the streams ([`pages`](Self::pages), [`items`](Self::items)); without it they use `limit` if set, else the largest page the server serves. At least 3 are asked for, because consecutive pages may overlap. [`send`](Self::send) sends `limit`.
+    pub fn page_size(mut self, page_size: u64) -> Self {
+        self.walk_settings.page_size = Some(page_size);
+        self
+    }
+    /// Stops the streams after this many items.
+    pub fn max_items(mut self, max_items: u64) -> Self {
+        self.walk_settings.max_items = Some(max_items);
+        self
+    }
+    /// How many pages the streams may fetch at once (1 to
+    /// [`MAX_CONCURRENCY`](crate::MAX_CONCURRENCY); default 1, see
+    /// [`ListSessions::concurrency`](crate::ListSessions::concurrency)).
+    /// Items still come in order.
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.walk_settings.concurrency = pages;
+        self
+    }
+    ///Every page of the walk as a stream, each holding the memories not yielded before, fetched through [`send`](Self::send)'s call path (retries, timeout, errors). Paged by `offset`/`limit` (declared in the overlay). The order the server promises: none documented. What a walk can guarantee: no item twice (deduplicated by id); items may be missed if others are deleted or move during the walk, which is detected and counted in `PagerStats::possible_losses`, never passed off as a complete walk. The stream ends after its first error; its `stats` count what the walk saw.
+    pub fn pages(self) -> crate::PageStream<recallr_api::types::Memory> {
+        let offset = match self.offset {
+            Some(value) => crate::pager::to_u64("offset", value),
+            None => Ok(0),
+        };
+        let limit = self.limit.map(|value| crate::pager::to_u64("limit", value));
+        let client = self.client.clone();
+        let settings = self.walk_settings;
+        crate::pager::walk_request(&client, self, offset, limit, settings)
+    }
+    ///Every one of the memories of the walk as a stream, in the server's order; the guarantees of [`pages`](Self::pages) hold.
+    pub fn items(self) -> crate::ItemStream<recallr_api::types::Memory> {
+        crate::ItemStream::new(self.pages())
+    }
+}
+impl crate::pager::PagedList for ListMemories {
+    type Item = recallr_api::types::Memory;
+    type Id = ::uuid::Uuid;
+    type Key = ();
+    fn pagination(&self) -> crate::pager::Pagination {
+        crate::pager::Pagination {
+            order: crate::pager::Order::Unordered,
+            key_name: "memory_id",
+            item_name: "memories",
+            max_page_size: u64::try_from(recallr_api::facts::list_memories::LIMIT_MAX)
+                .unwrap_or(u64::MAX),
+        }
+    }
+    fn key(_: &Self::Item) -> Self::Key {}
+    fn id(item: &Self::Item) -> Self::Id {
+        item.memory_id.clone()
+    }
+    async fn fetch(
+        &self,
+        offset: u64,
+        limit: u64,
+    ) -> Result<crate::pager::Page<Self::Item>, Error> {
+        let mut request = self.clone();
+        request.offset = Some(crate::pager::from_u64("offset", offset)?);
+        request.limit = Some(crate::pager::from_u64("limit", limit)?);
+        let list = request.send().await?;
+        Ok(crate::pager::Page {
+            items: list.items,
+            total: Some(i128::from(list.total)),
+            has_more: Some(list.has_more),
+        })
+    }
 }
 ///The `get_memory` request (`GET /api/v1/users/{custom_user_id}/memory/{memory_id}`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
@@ -1032,7 +1170,7 @@ impl DeleteMemory {
             .map(recallr_api::ResponseValue::into_inner)
     }
 }
-///The `list_merge_conflicts` request (`GET /api/v1/users/{custom_user_id}/merge-conflicts`): set optional parameters, then [`send`](Self::send) it.
+///The `list_merge_conflicts` request (`GET /api/v1/users/{custom_user_id}/merge-conflicts`): set optional parameters, then [`send`](Self::send) it for one page, or walk every page with [`pages`](Self::pages) or [`items`](Self::items).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMergeConflicts {
@@ -1043,6 +1181,7 @@ pub struct ListMergeConflicts {
     status: Option<recallr_api::types::MergeConflictStatus>,
     sort_by: Option<::std::string::String>,
     sort_order: Option<::std::string::String>,
+    walk_settings: crate::pager::WalkSettings,
 }
 impl ListMergeConflicts {
     ///Sets the `offset` query parameter.
@@ -1121,6 +1260,74 @@ impl ListMergeConflicts {
             )
             .await
             .map(recallr_api::ResponseValue::into_inner)
+    }
+    ///Items per request of the streams ([`pages`](Self::pages), [`items`](Self::items)); without it they use `limit` if set, else the largest page the server serves. At least 3 are asked for, because consecutive pages may overlap. [`send`](Self::send) sends `limit`.
+    pub fn page_size(mut self, page_size: u64) -> Self {
+        self.walk_settings.page_size = Some(page_size);
+        self
+    }
+    /// Stops the streams after this many items.
+    pub fn max_items(mut self, max_items: u64) -> Self {
+        self.walk_settings.max_items = Some(max_items);
+        self
+    }
+    /// How many pages the streams may fetch at once (1 to
+    /// [`MAX_CONCURRENCY`](crate::MAX_CONCURRENCY); default 1, see
+    /// [`ListSessions::concurrency`](crate::ListSessions::concurrency)).
+    /// Items still come in order.
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.walk_settings.concurrency = pages;
+        self
+    }
+    ///Every page of the walk as a stream, each holding the merge conflicts not yielded before, fetched through [`send`](Self::send)'s call path (retries, timeout, errors). Paged by `offset`/`limit` (declared in the overlay). The order the server promises: chosen by the request (`sort_by`, `sort_order`), `id` unique. What a walk can guarantee: a walk does not rely on the order requested (it may sort on a field that moves), so: no item twice (deduplicated by id); items may be missed if others are deleted or move during the walk, which is detected and counted in `PagerStats::possible_losses`, never passed off as a complete walk. The stream ends after its first error; its `stats` count what the walk saw.
+    pub fn pages(self) -> crate::PageStream<recallr_api::types::MergeConflict> {
+        let offset = match self.offset {
+            Some(value) => crate::pager::to_u64("offset", value),
+            None => Ok(0),
+        };
+        let limit = self.limit.map(|value| crate::pager::to_u64("limit", value));
+        let client = self.client.clone();
+        let settings = self.walk_settings;
+        crate::pager::walk_request(&client, self, offset, limit, settings)
+    }
+    ///Every one of the merge conflicts of the walk as a stream, in the server's order; the guarantees of [`pages`](Self::pages) hold.
+    pub fn items(self) -> crate::ItemStream<recallr_api::types::MergeConflict> {
+        crate::ItemStream::new(self.pages())
+    }
+}
+impl crate::pager::PagedList for ListMergeConflicts {
+    type Item = recallr_api::types::MergeConflict;
+    type Id = ::uuid::Uuid;
+    type Key = ();
+    fn pagination(&self) -> crate::pager::Pagination {
+        crate::pager::Pagination {
+            order: crate::pager::Order::Unordered,
+            key_name: "id",
+            item_name: "merge conflicts",
+            max_page_size: u64::try_from(
+                    recallr_api::facts::list_merge_conflicts::LIMIT_MAX,
+                )
+                .unwrap_or(u64::MAX),
+        }
+    }
+    fn key(_: &Self::Item) -> Self::Key {}
+    fn id(item: &Self::Item) -> Self::Id {
+        item.id.clone()
+    }
+    async fn fetch(
+        &self,
+        offset: u64,
+        limit: u64,
+    ) -> Result<crate::pager::Page<Self::Item>, Error> {
+        let mut request = self.clone();
+        request.offset = Some(crate::pager::from_u64("offset", offset)?);
+        request.limit = Some(crate::pager::from_u64("limit", limit)?);
+        let list = request.send().await?;
+        Ok(crate::pager::Page {
+            items: list.conflicts,
+            total: Some(i128::from(list.total)),
+            has_more: Some(list.has_more),
+        })
     }
 }
 ///The `get_merge_conflict` request (`GET /api/v1/users/{custom_user_id}/merge-conflicts/{conflict_id}`): set optional parameters, then [`send`](Self::send) it.
@@ -1661,7 +1868,7 @@ impl GetContext {
         crate::events::EventStream::new(client, deadline, "is_final", opened)
     }
 }
-///The `list_messages` request (`GET /api/v1/users/{custom_user_id}/sessions/{session_id}/messages`): set optional parameters, then [`send`](Self::send) it.
+///The `list_messages` request (`GET /api/v1/users/{custom_user_id}/sessions/{session_id}/messages`): set optional parameters, then [`send`](Self::send) it for one page, or walk every page with [`pages`](Self::pages) or [`items`](Self::items).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMessages {
@@ -1670,6 +1877,7 @@ pub struct ListMessages {
     session_id: ::uuid::Uuid,
     offset: Option<u64>,
     limit: Option<u64>,
+    walk_settings: crate::pager::WalkSettings,
 }
 impl ListMessages {
     ///Sets the `offset` query parameter.
@@ -1723,6 +1931,72 @@ impl ListMessages {
             )
             .await
             .map(recallr_api::ResponseValue::into_inner)
+    }
+    ///Items per request of the streams ([`pages`](Self::pages), [`items`](Self::items)); without it they use `limit` if set, else the largest page the server serves. At least 3 are asked for, because consecutive pages may overlap. [`send`](Self::send) sends `limit`.
+    pub fn page_size(mut self, page_size: u64) -> Self {
+        self.walk_settings.page_size = Some(page_size);
+        self
+    }
+    /// Stops the streams after this many items.
+    pub fn max_items(mut self, max_items: u64) -> Self {
+        self.walk_settings.max_items = Some(max_items);
+        self
+    }
+    /// How many pages the streams may fetch at once (1 to
+    /// [`MAX_CONCURRENCY`](crate::MAX_CONCURRENCY); default 1, see
+    /// [`ListSessions::concurrency`](crate::ListSessions::concurrency)).
+    /// Items still come in order.
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.walk_settings.concurrency = pages;
+        self
+    }
+    ///Every page of the walk as a stream, each holding the messages not yielded before, fetched through [`send`](Self::send)'s call path (retries, timeout, errors). Paged by `offset`/`limit` (declared in the overlay). The order the server promises: oldest `timestamp` first, items only ever appended. What a walk can guarantee: every item exactly once while items are appended; a shrinking total is counted in `PagerStats::possible_losses`. The stream ends after its first error; its `stats` count what the walk saw.
+    pub fn pages(self) -> crate::PageStream<recallr_api::types::Message> {
+        let offset = match self.offset {
+            Some(value) => crate::pager::to_u64("offset", value),
+            None => Ok(0),
+        };
+        let limit = self.limit.map(|value| crate::pager::to_u64("limit", value));
+        let client = self.client.clone();
+        let settings = self.walk_settings;
+        crate::pager::walk_request(&client, self, offset, limit, settings)
+    }
+    ///Every one of the messages of the walk as a stream, in the server's order; the guarantees of [`pages`](Self::pages) hold.
+    pub fn items(self) -> crate::ItemStream<recallr_api::types::Message> {
+        crate::ItemStream::new(self.pages())
+    }
+}
+impl crate::pager::PagedList for ListMessages {
+    type Item = recallr_api::types::Message;
+    type Id = ();
+    type Key = ::chrono::DateTime<::chrono::offset::Utc>;
+    fn pagination(&self) -> crate::pager::Pagination {
+        crate::pager::Pagination {
+            order: crate::pager::Order::Appended,
+            key_name: "timestamp",
+            item_name: "messages",
+            max_page_size: u64::try_from(recallr_api::facts::list_messages::LIMIT_MAX)
+                .unwrap_or(u64::MAX),
+        }
+    }
+    fn key(item: &Self::Item) -> Self::Key {
+        item.timestamp.clone()
+    }
+    fn id(_: &Self::Item) -> Self::Id {}
+    async fn fetch(
+        &self,
+        offset: u64,
+        limit: u64,
+    ) -> Result<crate::pager::Page<Self::Item>, Error> {
+        let mut request = self.clone();
+        request.offset = Some(crate::pager::from_u64("offset", offset)?);
+        request.limit = Some(crate::pager::from_u64("limit", limit)?);
+        let list = request.send().await?;
+        Ok(crate::pager::Page {
+            items: list.messages,
+            total: Some(i128::from(list.total)),
+            has_more: Some(list.has_more),
+        })
     }
 }
 ///The `process_session` request (`POST /api/v1/users/{custom_user_id}/sessions/{session_id}/process`): set optional parameters, then [`send`](Self::send) it.

@@ -1626,8 +1626,9 @@ impl Types {
                         let Some(ident) = field.ident.clone() else {
                             continue;
                         };
-                        let name = serde_rename(&field.attrs)
-                            .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string());
+                        let name = serde_rename(&field.attrs).unwrap_or_else(|| {
+                            ident.to_string().trim_start_matches("r#").to_string()
+                        });
                         fields.insert(name, (ident, field.ty.clone()));
                     }
                     structs.insert(item.ident.to_string(), fields);
@@ -1730,8 +1731,8 @@ fn paged_items(
     let (limit_field, limit_name, limit_bounds) = parameter(&paging.limit)?;
 
     // The answer and its fields.
-    let answer_name = last_ident(&op.answer)
-        .ok_or_else(|| failed("the answer type has no name".to_string()))?;
+    let answer_name =
+        last_ident(&op.answer).ok_or_else(|| failed("the answer type has no name".to_string()))?;
     let answer = types.structs.get(&answer_name).ok_or_else(|| {
         failed(format!(
             "the answer `{answer_name}` is not a struct of the generated types"
@@ -1872,14 +1873,24 @@ fn paged_items(
             ty,
             quote!(fn key(item: &Self::Item) -> Self::Key { item.#ident.clone() }),
         ),
-        None => (unit.clone(), quote!(fn key(_: &Self::Item) -> Self::Key {})),
+        None => (
+            unit.clone(),
+            quote!(
+                fn key(_: &Self::Item) -> Self::Key {}
+            ),
+        ),
     };
     let (id_ty, id_item) = match id {
         Some((ident, ty)) => (
             ty,
             quote!(fn id(item: &Self::Item) -> Self::Id { item.#ident.clone() }),
         ),
-        None => (unit.clone(), quote!(fn id(_: &Self::Item) -> Self::Id {})),
+        None => (
+            unit.clone(),
+            quote!(
+                fn id(_: &Self::Item) -> Self::Id {}
+            ),
+        ),
     };
     let item_name = op
         .rest

@@ -351,7 +351,9 @@ where
     u64: TryFrom<T>,
 {
     u64::try_from(value).map_err(|_| {
-        Error::invalid_request(format!("{name} {value} is out of range: it must be a count"))
+        Error::invalid_request(format!(
+            "{name} {value} is out of range: it must be a count"
+        ))
     })
 }
 

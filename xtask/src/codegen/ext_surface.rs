@@ -1447,6 +1447,32 @@ fn operation_items(
 
     // The generated builder, filled in.
     let api_method = &op.api_method;
+    // A page's offset and limit go into the request's span, as the
+    // sessions' pager puts them.
+    let span_fields = match &op.paging {
+        Some(paging) => {
+            let value = |name: &str| {
+                op.query
+                    .iter()
+                    .find(|(_, spec_name, _)| spec_name == name)
+                    .map_or_else(
+                        || quote!(None),
+                        |(field, _, _)| {
+                            let ident = &field.ident;
+                            if field.optional {
+                                quote!(self.#ident.and_then(|value| u64::try_from(value).ok()))
+                            } else {
+                                quote!(u64::try_from(self.#ident).ok())
+                            }
+                        },
+                    )
+            };
+            let offset = value(&paging.offset);
+            let limit = value(&paging.limit);
+            quote!(crate::call::SpanFields { offset: #offset, limit: #limit })
+        }
+        None => quote!(crate::call::SpanFields::default()),
+    };
     let mut build = Vec::new();
     for field in handle_params {
         let ident = &field.ident;
@@ -1548,6 +1574,7 @@ fn operation_items(
             pub async fn send(self) -> Result<#answer, Error> {
                 #(#checks)*
                 #(#id_texts)*
+                let span_fields = #span_fields;
                 let api = self.client.api();
                 let request = api.#api_method();
                 #(#build)*
@@ -1555,7 +1582,7 @@ fn operation_items(
                     &self.client,
                     &operation_info::#constant,
                     &[#(#ids),*],
-                    crate::call::SpanFields::default(),
+                    span_fields,
                     || request.clone().send(),
                 )
                 .await

@@ -637,6 +637,7 @@ impl GetSystemPrompt {
     }
     ///Sends the request through the client's call path (checks, retries, timeout, errors) and returns the answer.
     pub async fn send(self) -> Result<recallr_api::types::SystemPrompt, Error> {
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.get_system_prompt();
         let request = match self.recall_strategy {
@@ -647,7 +648,7 @@ impl GetSystemPrompt {
                 &self.client,
                 &operation_info::GET_SYSTEM_PROMPT,
                 &[],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -704,6 +705,10 @@ impl ListUsers {
                 Some(i128::from(recallr_api::facts::list_users::LIMIT_MAX)),
             )?;
         }
+        let span_fields = crate::call::SpanFields {
+            offset: self.offset.and_then(|value| u64::try_from(value).ok()),
+            limit: self.limit.and_then(|value| u64::try_from(value).ok()),
+        };
         let api = self.client.api();
         let request = api.list_users();
         let request = match self.offset {
@@ -726,7 +731,7 @@ impl ListUsers {
                 &self.client,
                 &operation_info::LIST_USERS,
                 &[],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -809,6 +814,7 @@ pub struct CreateUser {
 impl CreateUser {
     ///Sends the request through the client's call path (checks, retries, timeout, errors) and returns the answer.
     pub async fn send(self) -> Result<recallr_api::types::UserResponse, Error> {
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.create_user();
         let request = request.body(self.body);
@@ -816,7 +822,7 @@ impl CreateUser {
                 &self.client,
                 &operation_info::CREATE_USER,
                 &[],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -834,6 +840,7 @@ impl GetUser {
     ///Sends the request through the client's call path (checks, retries, timeout, errors) and returns the answer.
     pub async fn send(self) -> Result<recallr_api::types::UserResponse, Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.get_user();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -841,7 +848,7 @@ impl GetUser {
                 &self.client,
                 &operation_info::GET_USER,
                 &[self.custom_user_id.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -860,6 +867,7 @@ impl UpdateUser {
     ///Sends the request through the client's call path (checks, retries, timeout, errors) and returns the answer.
     pub async fn send(self) -> Result<recallr_api::types::UserResponse, Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.update_user();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -868,7 +876,7 @@ impl UpdateUser {
                 &self.client,
                 &operation_info::UPDATE_USER,
                 &[self.custom_user_id.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -886,6 +894,7 @@ impl DeleteUser {
     ///Sends the request through the client's call path (checks, retries, timeout, errors) and returns the answer.
     pub async fn send(self) -> Result<(), Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.delete_user();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -893,7 +902,7 @@ impl DeleteUser {
                 &self.client,
                 &operation_info::DELETE_USER,
                 &[self.custom_user_id.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -976,6 +985,10 @@ impl ListMemories {
                 Some(i128::from(recallr_api::facts::list_memories::LIMIT_MAX)),
             )?;
         }
+        let span_fields = crate::call::SpanFields {
+            offset: self.offset.and_then(|value| u64::try_from(value).ok()),
+            limit: self.limit.and_then(|value| u64::try_from(value).ok()),
+        };
         let api = self.client.api();
         let request = api.list_memories();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1011,7 +1024,7 @@ impl ListMemories {
                 &self.client,
                 &operation_info::LIST_MEMORIES,
                 &[self.custom_user_id.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1109,6 +1122,7 @@ impl GetMemory {
     pub async fn send(self) -> Result<recallr_api::types::Memory, Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
         crate::call::check_path_param("memory_id", &self.memory_id)?;
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.get_memory();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1125,7 +1139,7 @@ impl GetMemory {
                 &self.client,
                 &operation_info::GET_MEMORY,
                 &[self.custom_user_id.as_str(), self.memory_id.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1151,6 +1165,7 @@ impl DeleteMemory {
     pub async fn send(self) -> Result<(), Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
         crate::call::check_path_param("memory_id", &self.memory_id)?;
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.delete_memory();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1163,7 +1178,7 @@ impl DeleteMemory {
                 &self.client,
                 &operation_info::DELETE_MEMORY,
                 &[self.custom_user_id.as_str(), self.memory_id.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1228,6 +1243,10 @@ impl ListMergeConflicts {
                 Some(i128::from(recallr_api::facts::list_merge_conflicts::LIMIT_MAX)),
             )?;
         }
+        let span_fields = crate::call::SpanFields {
+            offset: self.offset.and_then(|value| u64::try_from(value).ok()),
+            limit: self.limit.and_then(|value| u64::try_from(value).ok()),
+        };
         let api = self.client.api();
         let request = api.list_merge_conflicts();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1255,7 +1274,7 @@ impl ListMergeConflicts {
                 &self.client,
                 &operation_info::LIST_MERGE_CONFLICTS,
                 &[self.custom_user_id.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1343,6 +1362,7 @@ impl GetMergeConflict {
     pub async fn send(self) -> Result<recallr_api::types::MergeConflictResponse, Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
         let conflict_id_text = self.conflict_id.to_string();
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.get_merge_conflict();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1351,7 +1371,7 @@ impl GetMergeConflict {
                 &self.client,
                 &operation_info::GET_MERGE_CONFLICT,
                 &[self.custom_user_id.as_str(), conflict_id_text.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1372,6 +1392,7 @@ impl ResolveMergeConflict {
     pub async fn send(self) -> Result<recallr_api::types::MergeConflictResponse, Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
         let conflict_id_text = self.conflict_id.to_string();
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.resolve_merge_conflict();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1381,7 +1402,7 @@ impl ResolveMergeConflict {
                 &self.client,
                 &operation_info::RESOLVE_MERGE_CONFLICT,
                 &[self.custom_user_id.as_str(), conflict_id_text.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1413,6 +1434,7 @@ impl GetUserMessages {
                 Some(i128::from(recallr_api::facts::get_user_messages::LIMIT_MAX)),
             )?;
         }
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.get_user_messages();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1424,7 +1446,7 @@ impl GetUserMessages {
                 &self.client,
                 &operation_info::GET_USER_MESSAGES,
                 &[self.custom_user_id.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1443,6 +1465,7 @@ impl CreateSession {
     ///Sends the request through the client's call path (checks, retries, timeout, errors) and returns the answer.
     pub async fn send(self) -> Result<recallr_api::types::SessionResponse, Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.create_session();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1451,7 +1474,7 @@ impl CreateSession {
                 &self.client,
                 &operation_info::CREATE_SESSION,
                 &[self.custom_user_id.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1483,6 +1506,7 @@ impl GetSession {
     pub async fn send(self) -> Result<recallr_api::types::SessionResponse, Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
         let session_id_text = self.session_id.to_string();
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.get_session();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1499,7 +1523,7 @@ impl GetSession {
                 &self.client,
                 &operation_info::GET_SESSION,
                 &[self.custom_user_id.as_str(), session_id_text.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1520,6 +1544,7 @@ impl UpdateSession {
     pub async fn send(self) -> Result<recallr_api::types::SessionResponse, Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
         let session_id_text = self.session_id.to_string();
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.update_session();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1529,7 +1554,7 @@ impl UpdateSession {
                 &self.client,
                 &operation_info::UPDATE_SESSION,
                 &[self.custom_user_id.as_str(), session_id_text.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1549,6 +1574,7 @@ impl DeleteSession {
     pub async fn send(self) -> Result<(), Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
         let session_id_text = self.session_id.to_string();
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.delete_session();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1557,7 +1583,7 @@ impl DeleteSession {
                 &self.client,
                 &operation_info::DELETE_SESSION,
                 &[self.custom_user_id.as_str(), session_id_text.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1578,6 +1604,7 @@ impl AddMessage {
     pub async fn send(self) -> Result<recallr_api::types::DetailResponse, Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
         let session_id_text = self.session_id.to_string();
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.add_message();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1587,7 +1614,7 @@ impl AddMessage {
                 &self.client,
                 &operation_info::ADD_MESSAGE,
                 &[self.custom_user_id.as_str(), session_id_text.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1700,6 +1727,7 @@ impl GetContext {
             )?;
         }
         let session_id_text = self.session_id.to_string();
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.get_context();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1752,7 +1780,7 @@ impl GetContext {
                 &self.client,
                 &operation_info::GET_CONTEXT,
                 &[self.custom_user_id.as_str(), session_id_text.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1910,6 +1938,10 @@ impl ListMessages {
             )?;
         }
         let session_id_text = self.session_id.to_string();
+        let span_fields = crate::call::SpanFields {
+            offset: self.offset.and_then(|value| u64::try_from(value).ok()),
+            limit: self.limit.and_then(|value| u64::try_from(value).ok()),
+        };
         let api = self.client.api();
         let request = api.list_messages();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1926,7 +1958,7 @@ impl ListMessages {
                 &self.client,
                 &operation_info::LIST_MESSAGES,
                 &[self.custom_user_id.as_str(), session_id_text.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -2012,6 +2044,7 @@ impl ProcessSession {
     pub async fn send(self) -> Result<recallr_api::types::DetailResponse, Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
         let session_id_text = self.session_id.to_string();
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.process_session();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -2020,7 +2053,7 @@ impl ProcessSession {
                 &self.client,
                 &operation_info::PROCESS_SESSION,
                 &[self.custom_user_id.as_str(), session_id_text.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await

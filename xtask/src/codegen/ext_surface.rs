@@ -100,11 +100,12 @@ pub fn render(spec: &Spec, generated_client: &str) -> Result<String, String> {
     let client: syn::File = syn::parse_file(generated_client)
         .map_err(|err| format!("the generated client does not parse: {err}"))?;
     let builders = Builders::read(&client)?;
+    let types = Types::read(&client)?;
     let streaming: BTreeSet<String> = event_stream::streaming_operations(&spec.document)
         .into_iter()
         .collect();
     let operations = operations(&spec.document, &builders, &streaming)?;
-    let tokens = surface(&operations)?;
+    let tokens = surface(&operations, &types)?;
     let file: syn::File = syn::parse2(tokens)
         .map_err(|err| format!("the generated surface does not parse: {err}"))?;
     let file_name = spec
@@ -139,8 +140,7 @@ struct Op {
     api_method: syn::Ident,
     retry: TokenStream,
     resources: Vec<String>,
-    pagination: Option<TokenStream>,
-    pagination_doc: Option<String>,
+    paging: Option<Paging>,
     /// The query parameter that asks for events, and the final-event field.
     stream: Option<(String, String)>,
     hand_written: Option<syn::Path>,
@@ -214,10 +214,7 @@ fn operations(
             .map(|(segment, _)| singular(segment).replace(['-', '_'], " "))
             .collect();
         let retry = retry_rule(method, operation).map_err(&failed)?;
-        let (pagination, pagination_doc) = match pagination(document, operation).map_err(&failed)? {
-            Some((tokens, doc)) => (Some(tokens), Some(doc)),
-            None => (None, None),
-        };
+        let paging = pagination(document, operation).map_err(&failed)?;
         let stream = event_stream_declaration(operation, &query, streaming.contains(&id))
             .map_err(&failed)?;
         let hand_written = HAND_WRITTEN
@@ -240,8 +237,7 @@ fn operations(
             api_method: api_method.clone(),
             retry,
             resources,
-            pagination,
-            pagination_doc,
+            paging,
             stream,
             hand_written,
         });
@@ -372,10 +368,7 @@ fn event_stream_declaration(
 }
 
 /// The pagination data of a list: declared, or inferred from its shape.
-fn pagination(
-    document: &OpenAPI,
-    operation: &Operation,
-) -> Result<Option<(TokenStream, String)>, String> {
+fn pagination(document: &OpenAPI, operation: &Operation) -> Result<Option<Paging>, String> {
     let query: Vec<&str> = operation
         .parameters
         .iter()
@@ -441,7 +434,7 @@ fn pagination(
             .and_then(Value::as_str)
             .ok_or_else(|| format!("`{PAGINATION}.order` needs `{key}`, a string"))
     };
-    let (order_tokens, promise, guarantee) = match order_text("kind")? {
+    let (order_tokens, promise, guarantee, walk) = match order_text("kind")? {
         "descending" => {
             let key = order_text("key")?;
             let tie_break = order_text("tie_break")?;
@@ -451,6 +444,11 @@ fn pagination(
                 quote!(crate::operation::Order::Descending { key: #key, tie_break: #tie_break }),
                 format!("newest `{key}` first, `{tie_break}` breaking ties"),
                 "every item that exists for the whole walk exactly once, under inserts, deletes and changes".to_string(),
+                WalkKind::Sorted {
+                    descending: true,
+                    key: key.to_string(),
+                    id: tie_break.to_string(),
+                },
             )
         }
         "ascending" => {
@@ -471,10 +469,16 @@ fn pagination(
                     }
                 ),
                 if append_only {
-                    "every item exactly once while items are appended".to_string()
+                    "every item exactly once while items are appended; a shrinking total is counted in `PagerStats::possible_losses`".to_string()
                 } else {
-                    "no item twice; items may be missed if others are deleted during the walk"
-                        .to_string()
+                    POSITIONAL_GUARANTEE.to_string()
+                },
+                if append_only {
+                    WalkKind::Appended {
+                        key: key.to_string(),
+                    }
+                } else {
+                    WalkKind::Positional
                 },
             )
         }
@@ -493,7 +497,12 @@ fn pagination(
             (
                 quote!(crate::operation::Order::ByRequest { sort_by: #sort_by, sort_order: #sort_order, unique: #unique }),
                 format!("chosen by the request (`{sort_by}`, `{sort_order}`), `{unique}` unique"),
-                "exactly once when sorted on a field that never changes (creation time), in either direction; otherwise no item twice, and missed items are detected".to_string(),
+                format!(
+                    "a walk does not rely on the order requested (it may sort on a field that moves), so: {UNORDERED_GUARANTEE}"
+                ),
+                WalkKind::Unordered {
+                    id: unique.to_string(),
+                },
             )
         }
         "unordered" => {
@@ -505,10 +514,20 @@ fn pagination(
                 Some(unique) => quote!(Some(#unique)),
                 None => quote!(None),
             };
+            let (guarantee, walk) = match unique {
+                Some(unique) => (
+                    UNORDERED_GUARANTEE,
+                    WalkKind::Unordered {
+                        id: unique.to_string(),
+                    },
+                ),
+                None => (POSITIONAL_GUARANTEE, WalkKind::Positional),
+            };
             (
                 quote!(crate::operation::Order::Unordered { unique: #unique_tokens }),
                 "none documented".to_string(),
-                "no item twice (deduplicated by id); items may be missed if others are deleted during the walk, which is detected".to_string(),
+                guarantee.to_string(),
+                walk,
             )
         }
         other => {
@@ -517,25 +536,71 @@ fn pagination(
             ));
         }
     };
-    let total = option_tokens(total);
-    let has_more = option_tokens(has_more);
+    let total_tokens = option_tokens(total);
+    let has_more_tokens = option_tokens(has_more);
     let tokens = quote! {
         Some(crate::operation::Pagination {
             offset: #offset,
             limit: #limit,
             items: #items,
-            total: #total,
-            has_more: #has_more,
+            total: #total_tokens,
+            has_more: #has_more_tokens,
             order: #order_tokens,
             declared: true,
         })
     };
-    Ok(Some((
+    Ok(Some(Paging {
         tokens,
-        format!(
+        doc: format!(
             "Paged by `{offset}`/`{limit}` (declared in the overlay). The order the server promises: {promise}. What a walk can guarantee: {guarantee}."
         ),
-    )))
+        offset: offset.to_string(),
+        limit: limit.to_string(),
+        items: items.to_string(),
+        total: total.map(str::to_string),
+        has_more: has_more.map(str::to_string),
+        walk,
+    }))
+}
+
+/// What a walk of a list with a unique id and no usable order guarantees.
+const UNORDERED_GUARANTEE: &str = "no item twice (deduplicated by id); items may be missed if others are deleted or move during the walk, which is detected and counted in `PagerStats::possible_losses`, never passed off as a complete walk";
+
+/// What a walk of a list with neither an order nor a unique id guarantees.
+const POSITIONAL_GUARANTEE: &str = "pages read end to end, nothing more: with no unique id to deduplicate by, an item may be repeated or missed while the list changes; a shrinking total is counted in `PagerStats::possible_losses`";
+
+/// How a list pages, as the surface's generator needs it: the data for
+/// `operation_info` and what its pager is built from.
+#[derive(Clone)]
+struct Paging {
+    /// The `operation_info` value.
+    tokens: TokenStream,
+    /// The order promised and the guarantee, for the docs.
+    doc: String,
+    offset: String,
+    limit: String,
+    items: String,
+    total: Option<String>,
+    has_more: Option<String>,
+    walk: WalkKind,
+}
+
+/// Which walk of the generic pager a list gets, with the item fields it
+/// reads (spec names).
+#[derive(Clone)]
+enum WalkKind {
+    /// Sorted by `key`, `id` unique: exactly once.
+    Sorted {
+        descending: bool,
+        key: String,
+        id: String,
+    },
+    /// Ascending by `key`, append-only.
+    Appended { key: String },
+    /// No usable order, `id` unique.
+    Unordered { id: String },
+    /// No order, no id.
+    Positional,
 }
 
 /// A list the overlay does not declare is paged when it takes `offset` and
@@ -543,7 +608,7 @@ fn pagination(
 fn inferred_pagination(
     query: &[&str],
     properties: Option<&BTreeMap<String, bool>>,
-) -> Option<(TokenStream, String)> {
+) -> Option<Paging> {
     let properties = properties?;
     if !(query.contains(&"offset") && query.contains(&"limit")) {
         return None;
@@ -562,24 +627,30 @@ fn inferred_pagination(
         return None;
     }
     let items = items.as_str();
-    let total = option_tokens(total);
-    let has_more = option_tokens(has_more);
-    Some((
-        quote! {
+    let total_tokens = option_tokens(total);
+    let has_more_tokens = option_tokens(has_more);
+    Some(Paging {
+        tokens: quote! {
             Some(crate::operation::Pagination {
                 offset: "offset",
                 limit: "limit",
                 items: #items,
-                total: #total,
-                has_more: #has_more,
+                total: #total_tokens,
+                has_more: #has_more_tokens,
                 order: crate::operation::Order::Unordered { unique: None },
                 declared: false,
             })
         },
-        format!(
-            "Paged by `offset`/`limit`, inferred from the response's shape: the overlay declares no `{PAGINATION}` for it, so a walk gets the weakest guarantee (no item twice; missed items are detected)."
+        doc: format!(
+            "Paged by `offset`/`limit`, inferred from the response's shape: the overlay declares no `{PAGINATION}` for it (no order, no unique field), so a walk gets the weakest guarantee: {POSITIONAL_GUARANTEE}."
         ),
-    ))
+        offset: "offset".to_string(),
+        limit: "limit".to_string(),
+        items: items.to_string(),
+        total: total.map(str::to_string),
+        has_more: has_more.map(str::to_string),
+        walk: WalkKind::Positional,
+    })
 }
 
 fn option_tokens(value: Option<&str>) -> TokenStream {
@@ -757,7 +828,7 @@ fn is_string(ty: &syn::Type) -> bool {
     last_ident(ty).as_deref() == Some("String")
 }
 
-fn surface(ops: &[Op]) -> Result<TokenStream, String> {
+fn surface(ops: &[Op], types: &Types) -> Result<TokenStream, String> {
     // Every handle, with the type of each of its parameters.
     let mut handles: BTreeMap<HandleKey, Vec<Field>> = BTreeMap::new();
     handles.insert(HandleKey(Vec::new()), Vec::new());
@@ -849,7 +920,7 @@ fn surface(ops: &[Op]) -> Result<TokenStream, String> {
             name
         };
         claim(&mut names, &key, &name)?;
-        let (info, request, method) = operation_items(op, &name, &handles[&key])?;
+        let (info, request, method) = operation_items(op, &name, &handles[&key], types)?;
         infos.push(info);
         requests.push(request);
         methods.entry(key).or_default().push(method);
@@ -988,6 +1059,7 @@ fn operation_items(
     op: &Op,
     name: &str,
     handle_params: &[Field],
+    types: &Types,
 ) -> Result<(TokenStream, TokenStream, TokenStream), String> {
     let constant = format_ident!("{}", rust_name(&op.id).to_ascii_uppercase());
     let id = &op.id;
@@ -995,11 +1067,14 @@ fn operation_items(
     let path = &op.path;
     let retry = &op.retry;
     let resources = &op.resources;
-    let pagination = op.pagination.clone().unwrap_or_else(|| quote!(None));
+    let pagination = op
+        .paging
+        .as_ref()
+        .map_or_else(|| quote!(None), |paging| paging.tokens.clone());
     let mut info_doc = format!("`{method} {path}` (`{id}`).");
-    if let Some(doc) = &op.pagination_doc {
+    if let Some(paging) = &op.paging {
         info_doc.push_str("\n\n");
-        info_doc.push_str(doc);
+        info_doc.push_str(&paging.doc);
     }
     let info = quote! {
         #[doc = #info_doc]
@@ -1153,6 +1228,32 @@ fn operation_items(
 
     // The generated builder, filled in.
     let api_method = &op.api_method;
+    // A page's offset and limit go into the request's span, as the
+    // sessions' pager puts them.
+    let span_fields = match &op.paging {
+        Some(paging) => {
+            let value = |name: &str| {
+                op.query
+                    .iter()
+                    .find(|(_, spec_name, _)| spec_name == name)
+                    .map_or_else(
+                        || quote!(None),
+                        |(field, _, _)| {
+                            let ident = &field.ident;
+                            if field.optional {
+                                quote!(self.#ident.and_then(|value| u64::try_from(value).ok()))
+                            } else {
+                                quote!(u64::try_from(self.#ident).ok())
+                            }
+                        },
+                    )
+            };
+            let offset = value(&paging.offset);
+            let limit = value(&paging.limit);
+            quote!(crate::call::SpanFields { offset: #offset, limit: #limit })
+        }
+        None => quote!(crate::call::SpanFields::default()),
+    };
     let mut build = Vec::new();
     for field in handle_params {
         let ident = &field.ident;
@@ -1215,9 +1316,29 @@ fn operation_items(
         }
         None => TokenStream::new(),
     };
-    let request_doc = format!(
-        "The `{id}` request (`{method} {path}`): set optional parameters, then [`send`](Self::send) it."
-    );
+    let setter_names: BTreeSet<String> = optional
+        .iter()
+        .map(|(field, _, _)| field.ident.to_string())
+        .collect();
+    let paged = match &op.paging {
+        Some(paging) => Some(paged_items(op, paging, &request, &setter_names, types)?),
+        None => None,
+    };
+    if let Some(paged) = &paged {
+        fields.push(paged.field.clone());
+        initialisers.push(paged.initialiser.clone());
+    }
+    let paged_methods = paged.as_ref().map(|paged| paged.methods.clone());
+    let list_impl = paged.as_ref().map(|paged| paged.list_impl.clone());
+    let request_doc = if paged.is_some() {
+        format!(
+            "The `{id}` request (`{method} {path}`): set optional parameters, then [`send`](Self::send) it for one page, or walk every page with [`pages`](Self::pages) or [`items`](Self::items)."
+        )
+    } else {
+        format!(
+            "The `{id}` request (`{method} {path}`): set optional parameters, then [`send`](Self::send) it."
+        )
+    };
     let request_item = quote! {
         #[doc = #request_doc]
         #[derive(Debug, Clone)]
@@ -1234,6 +1355,7 @@ fn operation_items(
             pub async fn send(self) -> Result<#answer, Error> {
                 #(#checks)*
                 #(#id_texts)*
+                let span_fields = #span_fields;
                 let api = self.client.api();
                 let request = api.#api_method();
                 #(#build)*
@@ -1241,7 +1363,7 @@ fn operation_items(
                     &self.client,
                     &operation_info::#constant,
                     &[#(#ids),*],
-                    crate::call::SpanFields::default(),
+                    span_fields,
                     || request.clone().send(),
                 )
                 .await
@@ -1249,7 +1371,11 @@ fn operation_items(
             }
 
             #stream_method
+
+            #paged_methods
         }
+
+        #list_impl
     };
     let method_item = quote! {
         #[doc = #method_doc]
@@ -1271,4 +1397,446 @@ fn user_type(ty: &syn::Type) -> syn::Type {
     } else {
         ty.clone()
     }
+}
+
+/// The generated client's types (`mod types`): each struct's fields by the
+/// name the spec gives them, so a pager reads the fields a declaration
+/// names with the types progenitor gave them.
+struct Types {
+    /// Every item `mod types` defines, for naming them from outside it.
+    names: BTreeSet<String>,
+    /// struct name -> spec field name -> (Rust field, its type).
+    structs: BTreeMap<String, BTreeMap<String, (syn::Ident, syn::Type)>>,
+}
+
+impl Types {
+    fn read(file: &syn::File) -> Result<Types, String> {
+        let items = file
+            .items
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Mod(syn::ItemMod {
+                    ident,
+                    content: Some((_, items)),
+                    ..
+                }) if ident == "types" => Some(items),
+                _ => None,
+            })
+            .ok_or("the generated client has no `types` module")?;
+        let mut names = BTreeSet::new();
+        let mut structs = BTreeMap::new();
+        for item in items {
+            match item {
+                syn::Item::Struct(item) => {
+                    names.insert(item.ident.to_string());
+                    let mut fields = BTreeMap::new();
+                    for field in &item.fields {
+                        let Some(ident) = field.ident.clone() else {
+                            continue;
+                        };
+                        let name = serde_rename(&field.attrs).unwrap_or_else(|| {
+                            ident.to_string().trim_start_matches("r#").to_string()
+                        });
+                        fields.insert(name, (ident, field.ty.clone()));
+                    }
+                    structs.insert(item.ident.to_string(), fields);
+                }
+                syn::Item::Enum(item) => {
+                    names.insert(item.ident.to_string());
+                }
+                syn::Item::Type(item) => {
+                    names.insert(item.ident.to_string());
+                }
+                _ => {}
+            }
+        }
+        Ok(Types { names, structs })
+    }
+
+    /// A type as written inside `mod types`, named from `recallr-ext`.
+    fn qualify(&self, ty: &syn::Type) -> Result<syn::Type, String> {
+        if let syn::Type::Path(path) = ty
+            && path.qself.is_none()
+            && path.path.leading_colon.is_none()
+            && path.path.segments.len() == 1
+            && path.path.segments[0].arguments.is_none()
+        {
+            let name = path.path.segments[0].ident.to_string();
+            if self.names.contains(&name) {
+                let name = format_ident!("{name}");
+                return Ok(syn::parse_quote!(recallr_api::types::#name));
+            }
+        }
+        in_api_crate(ty)
+    }
+}
+
+/// `x` in a field's `#[serde(rename = "x")]`.
+fn serde_rename(attributes: &[syn::Attribute]) -> Option<String> {
+    let mut renamed = None;
+    for attribute in attributes {
+        if !attribute.path().is_ident("serde") {
+            continue;
+        }
+        // Other serde options are skipped; a malformed one names nothing.
+        let _ = attribute.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let value: syn::LitStr = meta.value()?.parse()?;
+                renamed = Some(value.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    renamed
+}
+
+/// The integer types a `total` may decode into (each converts to `i128`).
+const COUNT_TYPES: &[&str] = &["i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64"];
+/// The types the pager can use as an item's id.
+const ID_TYPES: &[&str] = &["String", "Uuid", "i32", "i64", "u32", "u64"];
+/// The types the pager can compare as a sort key (`SortKey` impls).
+const KEY_TYPES: &[&str] = &["DateTime", "String", "i32", "i64", "u32", "u64"];
+
+/// What a generated paged list adds to its request object: the fields,
+/// the methods (`page_size`, `max_items`, `concurrency`, `pages`, `items`)
+/// and `impl PagedList`.
+struct PagedItems {
+    field: TokenStream,
+    initialiser: TokenStream,
+    methods: TokenStream,
+    list_impl: TokenStream,
+}
+
+fn paged_items(
+    op: &Op,
+    paging: &Paging,
+    request: &syn::Ident,
+    setters: &BTreeSet<String>,
+    types: &Types,
+) -> Result<PagedItems, String> {
+    let failed = |message: String| format!("`{}` ({} {}): {message}", op.id, op.method, op.path);
+    for (field, name, _) in &op.query {
+        if field.ident == "walk_settings" {
+            return Err(failed(format!(
+                "the query parameter `{name}` would clash with the pager's own field; rename it in the overlay"
+            )));
+        }
+        if field.ident == "pages" || field.ident == "items" {
+            return Err(failed(format!(
+                "the query parameter `{name}` would clash with the pager's `{name}()`; rename it in the overlay"
+            )));
+        }
+    }
+    let parameter = |name: &str| {
+        op.query
+            .iter()
+            .find(|(_, spec_name, _)| spec_name == name)
+            .ok_or_else(|| failed(format!("the paged list has no query parameter `{name}`")))
+    };
+    let (offset_field, offset_name, _) = parameter(&paging.offset)?;
+    let (limit_field, limit_name, limit_bounds) = parameter(&paging.limit)?;
+
+    // The answer and its fields.
+    let answer_name =
+        last_ident(&op.answer).ok_or_else(|| failed("the answer type has no name".to_string()))?;
+    let answer = types.structs.get(&answer_name).ok_or_else(|| {
+        failed(format!(
+            "the answer `{answer_name}` is not a struct of the generated types"
+        ))
+    })?;
+    let answer_field = |name: &str| {
+        answer.get(name).ok_or_else(|| {
+            failed(format!(
+                "`{PAGINATION}` names the response field `{name}`, which `{answer_name}` does not have"
+            ))
+        })
+    };
+    let (items_ident, items_ty) = answer_field(&paging.items)?;
+    let (items_vec, items_optional) = match first_generic(items_ty, "Option") {
+        Some(inner) => (inner, true),
+        None => (items_ty.clone(), false),
+    };
+    let raw_item = first_generic(&items_vec, "Vec").ok_or_else(|| {
+        failed(format!(
+            "the response field `{}` is not an array",
+            paging.items
+        ))
+    })?;
+    let item_ty = types.qualify(&raw_item).map_err(&failed)?;
+    let items_value = if items_optional {
+        quote!(list.#items_ident.unwrap_or_default())
+    } else {
+        quote!(list.#items_ident)
+    };
+    let total_value = match &paging.total {
+        None => quote!(None),
+        Some(name) => {
+            let (ident, ty) = answer_field(name)?;
+            let (inner, optional) = match first_generic(ty, "Option") {
+                Some(inner) => (inner, true),
+                None => (ty.clone(), false),
+            };
+            if !last_ident(&inner).is_some_and(|name| COUNT_TYPES.contains(&name.as_str())) {
+                return Err(failed(format!(
+                    "the response field `{name}` is a `{}`, not an integer count",
+                    quote!(#inner)
+                )));
+            }
+            if optional {
+                quote!(list.#ident.map(i128::from))
+            } else {
+                quote!(Some(i128::from(list.#ident)))
+            }
+        }
+    };
+    let has_more_value = match &paging.has_more {
+        None => quote!(None),
+        Some(name) => {
+            let (ident, ty) = answer_field(name)?;
+            match first_generic(ty, "Option") {
+                Some(inner) if last_ident(&inner).as_deref() == Some("bool") => {
+                    quote!(list.#ident)
+                }
+                None if last_ident(ty).as_deref() == Some("bool") => quote!(Some(list.#ident)),
+                _ => {
+                    return Err(failed(format!(
+                        "the response field `{name}` is a `{}`, not a boolean",
+                        quote!(#ty)
+                    )));
+                }
+            }
+        }
+    };
+
+    // The item fields the walk reads.
+    let item_field = |name: &str, role: &str, allowed: &[&str]| {
+        let absent = || {
+            failed(format!(
+                "`{PAGINATION}` names the item field `{name}` ({role}), which the items of `{}` (`{}`) do not have",
+                paging.items,
+                quote!(#raw_item)
+            ))
+        };
+        let fields = last_ident(&raw_item)
+            .and_then(|item| types.structs.get(&item))
+            .ok_or_else(absent)?;
+        let (ident, ty) = fields.get(name).ok_or_else(absent)?;
+        let usable = last_ident(ty).is_some_and(|last| {
+            allowed.contains(&last.as_str())
+                && (last != "DateTime" || quote!(#ty).to_string().contains("Utc"))
+        });
+        if !usable {
+            return Err(failed(format!(
+                "the item field `{name}` ({role}) is a `{}`, which the pager cannot use as one (it takes {})",
+                quote!(#ty),
+                allowed.join(", ")
+            )));
+        }
+        Ok((ident.clone(), in_api_crate(ty).map_err(&failed)?))
+    };
+    let unit: syn::Type = syn::parse_quote!(());
+    let key_of = |name: &str| item_field(name, "the sort key", KEY_TYPES);
+    let id_of = |name: &str| item_field(name, "the unique id", ID_TYPES);
+    let (order, key_name, key, id) = match &paging.walk {
+        WalkKind::Sorted {
+            descending,
+            key,
+            id,
+        } => {
+            let direction = if *descending {
+                quote!(crate::pager::Direction::Descending)
+            } else {
+                quote!(crate::pager::Direction::Ascending)
+            };
+            (
+                quote!(crate::pager::Order::Sorted(#direction)),
+                key.clone(),
+                Some(key_of(key)?),
+                Some(id_of(id)?),
+            )
+        }
+        WalkKind::Appended { key } => (
+            quote!(crate::pager::Order::Appended),
+            key.clone(),
+            Some(key_of(key)?),
+            None,
+        ),
+        WalkKind::Unordered { id } => (
+            quote!(crate::pager::Order::Unordered),
+            id.clone(),
+            None,
+            Some(id_of(id)?),
+        ),
+        WalkKind::Positional => (
+            quote!(crate::pager::Order::Positional),
+            "position".to_string(),
+            None,
+            None,
+        ),
+    };
+    let (key_ty, key_item) = match key {
+        Some((ident, ty)) => (
+            ty,
+            quote!(fn key(item: &Self::Item) -> Self::Key { item.#ident.clone() }),
+        ),
+        None => (
+            unit.clone(),
+            quote!(
+                fn key(_: &Self::Item) -> Self::Key {}
+            ),
+        ),
+    };
+    let (id_ty, id_item) = match id {
+        Some((ident, ty)) => (
+            ty,
+            quote!(fn id(item: &Self::Item) -> Self::Id { item.#ident.clone() }),
+        ),
+        None => (
+            unit.clone(),
+            quote!(
+                fn id(_: &Self::Item) -> Self::Id {}
+            ),
+        ),
+    };
+    let item_name = op
+        .rest
+        .last()
+        .cloned()
+        .unwrap_or_else(|| paging.items.clone())
+        .replace(['-', '_'], " ");
+    let max_page_size = match limit_bounds {
+        Some(Bounds { max: true, .. }) => {
+            let fact = fact(&op.id, limit_name, "MAX");
+            quote!(u64::try_from(#fact).unwrap_or(u64::MAX))
+        }
+        _ => quote!(u64::MAX),
+    };
+
+    // The request's offset and limit, to and from the walk's counts.
+    let offset_ident = &offset_field.ident;
+    let limit_ident = &limit_field.ident;
+    let set = |field: &Field, name: &str, value: TokenStream| {
+        let ident = &field.ident;
+        if field.optional {
+            quote!(request.#ident = Some(crate::pager::from_u64(#name, #value)?);)
+        } else {
+            quote!(request.#ident = crate::pager::from_u64(#name, #value)?;)
+        }
+    };
+    let set_offset = set(offset_field, offset_name, quote!(offset));
+    let set_limit = set(limit_field, limit_name, quote!(limit));
+    let start = if offset_field.optional {
+        quote!(match self.#offset_ident {
+            Some(value) => crate::pager::to_u64(#offset_name, value),
+            None => Ok(0),
+        })
+    } else {
+        quote!(crate::pager::to_u64(#offset_name, self.#offset_ident))
+    };
+    let limit = if limit_field.optional {
+        quote!(self.#limit_ident.map(|value| crate::pager::to_u64(#limit_name, value)))
+    } else {
+        quote!(Some(crate::pager::to_u64(#limit_name, self.#limit_ident)))
+    };
+
+    let mut methods = Vec::new();
+    if !setters.contains("page_size") {
+        let doc = format!(
+            "Items per request of the streams ([`pages`](Self::pages), [`items`](Self::items)); without it they use `{limit_name}` if set, else the largest page the server serves. At least 3 are asked for, because consecutive pages may overlap. [`send`](Self::send) sends `{limit_name}`."
+        );
+        methods.push(quote! {
+            #[doc = #doc]
+            pub fn page_size(mut self, page_size: u64) -> Self {
+                self.walk_settings.page_size = Some(page_size);
+                self
+            }
+        });
+    }
+    if !setters.contains("max_items") {
+        methods.push(quote! {
+            /// Stops the streams after this many items.
+            pub fn max_items(mut self, max_items: u64) -> Self {
+                self.walk_settings.max_items = Some(max_items);
+                self
+            }
+        });
+    }
+    if !setters.contains("concurrency") {
+        methods.push(quote! {
+            /// How many pages the streams may fetch at once (1 to
+            /// [`MAX_CONCURRENCY`](crate::MAX_CONCURRENCY); default 1, see
+            /// [`ListSessions::concurrency`](crate::ListSessions::concurrency)).
+            /// Items still come in order.
+            pub fn concurrency(mut self, pages: usize) -> Self {
+                self.walk_settings.concurrency = pages;
+                self
+            }
+        });
+    }
+    let pages_doc = format!(
+        "Every page of the walk as a stream, each holding the {item_name} not yielded before, fetched through [`send`](Self::send)'s call path (retries, timeout, errors). {} The stream ends after its first error; its `stats` count what the walk saw.",
+        paging.doc
+    );
+    let items_doc = format!(
+        "Every one of the {item_name} of the walk as a stream, in the server's order; the guarantees of [`pages`](Self::pages) hold."
+    );
+    methods.push(quote! {
+        #[doc = #pages_doc]
+        pub fn pages(self) -> crate::PageStream<#item_ty> {
+            let offset = #start;
+            let limit = #limit;
+            let client = self.client.clone();
+            let settings = self.walk_settings;
+            crate::pager::walk_request(&client, self, offset, limit, settings)
+        }
+
+        #[doc = #items_doc]
+        pub fn items(self) -> crate::ItemStream<#item_ty> {
+            crate::ItemStream::new(self.pages())
+        }
+    });
+    let list_impl = quote! {
+        impl crate::pager::PagedList for #request {
+            type Item = #item_ty;
+            type Id = #id_ty;
+            type Key = #key_ty;
+
+            fn pagination(&self) -> crate::pager::Pagination {
+                crate::pager::Pagination {
+                    order: #order,
+                    key_name: #key_name,
+                    item_name: #item_name,
+                    max_page_size: #max_page_size,
+                }
+            }
+
+            #key_item
+
+            #id_item
+
+            async fn fetch(
+                &self,
+                offset: u64,
+                limit: u64,
+            ) -> Result<crate::pager::Page<Self::Item>, Error> {
+                let mut request = self.clone();
+                #set_offset
+                #set_limit
+                let list = request.send().await?;
+                Ok(crate::pager::Page {
+                    items: #items_value,
+                    total: #total_value,
+                    has_more: #has_more_value,
+                })
+            }
+        }
+    };
+    Ok(PagedItems {
+        field: quote!(walk_settings: crate::pager::WalkSettings),
+        initialiser: quote!(walk_settings: crate::pager::WalkSettings::default()),
+        methods: quote!(#(#methods)*),
+        list_impl,
+    })
 }

@@ -161,3 +161,99 @@ fn the_retry_override_is_read() {
         "{process}"
     );
 }
+
+#[test]
+fn an_undeclared_paged_list_gets_a_positional_pager() {
+    let surface = surface_of(&with_new_operations()).expect("the surface generates");
+    // As one line: prettyplease may wrap a long `impl` header.
+    let surface = surface.split_whitespace().collect::<Vec<_>>().join(" ");
+    let list = surface
+        .split("impl crate::pager::PagedList for ListSummaries")
+        .nth(1)
+        .expect("the undeclared list implements the pager's trait");
+    let list = &list[..list.find(" impl ").unwrap_or(list.len())];
+    // No order and no unique field: pages end to end, nothing to dedupe by.
+    assert!(list.contains("Order::Positional"), "{list}");
+    assert!(list.contains("type Id = ();"), "{list}");
+    assert!(list.contains("items: list.summaries"), "{list}");
+    assert!(
+        surface.contains("pub fn items(self) -> crate::ItemStream<::std::string::String>"),
+        "its streams yield the generated item type"
+    );
+    // Its request object gets the walk's settings.
+    let request = surface
+        .split("pub struct ListSummaries")
+        .nth(1)
+        .expect("the request object");
+    for method in ["page_size", "max_items", "concurrency", "pages"] {
+        assert!(request.contains(&format!("pub fn {method}(")), "{method}");
+    }
+}
+
+#[test]
+fn the_declared_lists_get_the_walk_their_order_allows() {
+    let surface = surface_of(&committed()).expect("the surface generates");
+    let list = |name: &str| {
+        let text = surface
+            .split(&format!("impl crate::pager::PagedList for {name} "))
+            .nth(1)
+            .unwrap_or_else(|| panic!("{name} implements the pager's trait"));
+        text[..text.find("\nimpl ").unwrap_or(text.len())].to_string()
+    };
+    let messages = list("ListMessages");
+    assert!(messages.contains("Order::Appended"), "{messages}");
+    assert!(messages.contains("item.timestamp"), "{messages}");
+    let users = list("ListUsers");
+    assert!(users.contains("Order::Unordered"), "{users}");
+    assert!(users.contains("item.custom_user_id"), "{users}");
+    let conflicts = list("ListMergeConflicts");
+    assert!(conflicts.contains("Order::Unordered"), "{conflicts}");
+    assert!(conflicts.contains("item.id"), "{conflicts}");
+    assert!(list("ListMemories").contains("item.memory_id"));
+    // List Sessions keeps its hand-written pager.
+    assert!(!surface.contains("PagedList for ListSessions"));
+}
+
+#[test]
+fn a_pager_field_the_items_lack_is_an_error_naming_the_operation_and_field() {
+    let conflicts = "/api/v1/users/{custom_user_id}/merge-conflicts";
+    let mut document = committed();
+    document["paths"][conflicts]["get"]["x-recallr-pagination"]["order"]["unique"] =
+        json!("conflict_key");
+    let error = surface_of(&document).expect_err("no such item field");
+    assert!(
+        error.contains("list_merge_conflicts") && error.contains("`conflict_key`"),
+        "{error}"
+    );
+
+    let messages = "/api/v1/users/{custom_user_id}/sessions/{session_id}/messages";
+    let mut document = committed();
+    document["paths"][messages]["get"]["x-recallr-pagination"]["order"]["key"] = json!("sent_at");
+    let error = surface_of(&document).expect_err("no such item field");
+    assert!(
+        error.contains("list_messages") && error.contains("`sent_at`"),
+        "{error}"
+    );
+
+    // A key the pager cannot compare (an enum) is refused too.
+    let mut document = committed();
+    document["paths"][messages]["get"]["x-recallr-pagination"]["order"]["key"] = json!("role");
+    let error = surface_of(&document).expect_err("a role is no sort key");
+    assert!(
+        error.contains("list_messages") && error.contains("`role`") && error.contains("sort key"),
+        "{error}"
+    );
+
+    // Items the spec does not describe as objects (strings) have no fields:
+    // a declared id among them is refused by what the generated types hold.
+    let mut document = with_new_operations();
+    document["paths"][format!("{SESSION_PATH}/summaries")]["get"]["x-recallr-pagination"] = json!({
+        "offset": "offset", "limit": "limit", "items": "summaries",
+        "total": "total", "has_more": "has_more",
+        "order": {"kind": "unordered", "unique": "summary_id"}});
+    let error = surface_of(&document).expect_err("strings have no id field");
+    assert!(
+        error.contains("list_summaries") && error.contains("`summary_id`"),
+        "{error}"
+    );
+}

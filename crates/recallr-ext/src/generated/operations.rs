@@ -23,7 +23,7 @@ pub mod operation_info {
     };
     /**`GET /api/v1/users` (`list_users`).
 
-Paged by `offset`/`limit` (declared in the overlay). The order the server promises: none documented. What a walk can guarantee: no item twice (deduplicated by id); items may be missed if others are deleted during the walk, which is detected.*/
+Paged by `offset`/`limit` (declared in the overlay). The order the server promises: none documented. What a walk can guarantee: no item twice (deduplicated by id); items may be missed if others are deleted or move during the walk, which is detected and counted in `PagerStats::possible_losses`, never passed off as a complete walk.*/
     pub const LIST_USERS: crate::operation::Operation = crate::operation::Operation {
         id: "list_users",
         method: "GET",
@@ -80,7 +80,7 @@ Paged by `offset`/`limit` (declared in the overlay). The order the server promis
     };
     /**`GET /api/v1/users/{custom_user_id}/memories` (`list_memories`).
 
-Paged by `offset`/`limit` (declared in the overlay). The order the server promises: none documented. What a walk can guarantee: no item twice (deduplicated by id); items may be missed if others are deleted during the walk, which is detected.*/
+Paged by `offset`/`limit` (declared in the overlay). The order the server promises: none documented. What a walk can guarantee: no item twice (deduplicated by id); items may be missed if others are deleted or move during the walk, which is detected and counted in `PagerStats::possible_losses`, never passed off as a complete walk.*/
     pub const LIST_MEMORIES: crate::operation::Operation = crate::operation::Operation {
         id: "list_memories",
         method: "GET",
@@ -119,7 +119,7 @@ Paged by `offset`/`limit` (declared in the overlay). The order the server promis
     };
     /**`GET /api/v1/users/{custom_user_id}/merge-conflicts` (`list_merge_conflicts`).
 
-Paged by `offset`/`limit` (declared in the overlay). The order the server promises: chosen by the request (`sort_by`, `sort_order`), `id` unique. What a walk can guarantee: exactly once when sorted on a field that never changes (creation time), in either direction; otherwise no item twice, and missed items are detected.*/
+Paged by `offset`/`limit` (declared in the overlay). The order the server promises: chosen by the request (`sort_by`, `sort_order`), `id` unique. What a walk can guarantee: a walk does not rely on the order requested (it may sort on a field that moves), so: no item twice (deduplicated by id); items may be missed if others are deleted or move during the walk, which is detected and counted in `PagerStats::possible_losses`, never passed off as a complete walk.*/
     pub const LIST_MERGE_CONFLICTS: crate::operation::Operation = crate::operation::Operation {
         id: "list_merge_conflicts",
         method: "GET",
@@ -245,7 +245,7 @@ Paged by `offset`/`limit` (declared in the overlay). The order the server promis
     };
     /**`GET /api/v1/users/{custom_user_id}/sessions/{session_id}/messages` (`list_messages`).
 
-Paged by `offset`/`limit` (declared in the overlay). The order the server promises: oldest `timestamp` first, items only ever appended. What a walk can guarantee: every item exactly once while items are appended.*/
+Paged by `offset`/`limit` (declared in the overlay). The order the server promises: oldest `timestamp` first, items only ever appended. What a walk can guarantee: every item exactly once while items are appended; a shrinking total is counted in `PagerStats::possible_losses`.*/
     pub const LIST_MESSAGES: crate::operation::Operation = crate::operation::Operation {
         id: "list_messages",
         method: "GET",
@@ -326,6 +326,7 @@ impl Recallr {
             limit: None,
             metadata_filter: None,
             partial_user_id: None,
+            walk_settings: crate::pager::WalkSettings::default(),
         }
     }
     ///Create User. `POST /api/v1/users` (`create_user`).
@@ -411,6 +412,7 @@ impl UserHandle {
             session_metadata_filter: None,
             include_previous_versions: None,
             include_connected_memories: None,
+            walk_settings: crate::pager::WalkSettings::default(),
         }
     }
     ///List Merge Conflicts. `GET /api/v1/users/{custom_user_id}/merge-conflicts` (`list_merge_conflicts`).
@@ -423,6 +425,7 @@ impl UserHandle {
             status: None,
             sort_by: None,
             sort_order: None,
+            walk_settings: crate::pager::WalkSettings::default(),
         }
     }
     ///Get User Messages. `GET /api/v1/users/{custom_user_id}/messages` (`get_user_messages`).
@@ -607,6 +610,7 @@ impl SessionHandle {
             session_id: self.session_id.clone(),
             offset: None,
             limit: None,
+            walk_settings: crate::pager::WalkSettings::default(),
         }
     }
     ///Process Session. `POST /api/v1/users/{custom_user_id}/sessions/{session_id}/process` (`process_session`).
@@ -633,6 +637,7 @@ impl GetSystemPrompt {
     }
     ///Sends the request through the client's call path (checks, retries, timeout, errors) and returns the answer.
     pub async fn send(self) -> Result<recallr_api::types::SystemPrompt, Error> {
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.get_system_prompt();
         let request = match self.recall_strategy {
@@ -643,14 +648,14 @@ impl GetSystemPrompt {
                 &self.client,
                 &operation_info::GET_SYSTEM_PROMPT,
                 &[],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
             .map(recallr_api::ResponseValue::into_inner)
     }
 }
-///The `list_users` request (`GET /api/v1/users`): set optional parameters, then [`send`](Self::send) it.
+///The `list_users` request (`GET /api/v1/users`): set optional parameters, then [`send`](Self::send) it for one page, or walk every page with [`pages`](Self::pages) or [`items`](Self::items).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListUsers {
@@ -659,6 +664,7 @@ pub struct ListUsers {
     limit: Option<u64>,
     metadata_filter: Option<::std::string::String>,
     partial_user_id: Option<::std::string::String>,
+    walk_settings: crate::pager::WalkSettings,
 }
 impl ListUsers {
     ///Sets the `offset` query parameter.
@@ -699,6 +705,10 @@ impl ListUsers {
                 Some(i128::from(recallr_api::facts::list_users::LIMIT_MAX)),
             )?;
         }
+        let span_fields = crate::call::SpanFields {
+            offset: self.offset.and_then(|value| u64::try_from(value).ok()),
+            limit: self.limit.and_then(|value| u64::try_from(value).ok()),
+        };
         let api = self.client.api();
         let request = api.list_users();
         let request = match self.offset {
@@ -721,11 +731,77 @@ impl ListUsers {
                 &self.client,
                 &operation_info::LIST_USERS,
                 &[],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
             .map(recallr_api::ResponseValue::into_inner)
+    }
+    ///Items per request of the streams ([`pages`](Self::pages), [`items`](Self::items)); without it they use `limit` if set, else the largest page the server serves. At least 3 are asked for, because consecutive pages may overlap. [`send`](Self::send) sends `limit`.
+    pub fn page_size(mut self, page_size: u64) -> Self {
+        self.walk_settings.page_size = Some(page_size);
+        self
+    }
+    /// Stops the streams after this many items.
+    pub fn max_items(mut self, max_items: u64) -> Self {
+        self.walk_settings.max_items = Some(max_items);
+        self
+    }
+    /// How many pages the streams may fetch at once (1 to
+    /// [`MAX_CONCURRENCY`](crate::MAX_CONCURRENCY); default 1, see
+    /// [`ListSessions::concurrency`](crate::ListSessions::concurrency)).
+    /// Items still come in order.
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.walk_settings.concurrency = pages;
+        self
+    }
+    ///Every page of the walk as a stream, each holding the users not yielded before, fetched through [`send`](Self::send)'s call path (retries, timeout, errors). Paged by `offset`/`limit` (declared in the overlay). The order the server promises: none documented. What a walk can guarantee: no item twice (deduplicated by id); items may be missed if others are deleted or move during the walk, which is detected and counted in `PagerStats::possible_losses`, never passed off as a complete walk. The stream ends after its first error; its `stats` count what the walk saw.
+    pub fn pages(self) -> crate::PageStream<recallr_api::types::UserInfo> {
+        let offset = match self.offset {
+            Some(value) => crate::pager::to_u64("offset", value),
+            None => Ok(0),
+        };
+        let limit = self.limit.map(|value| crate::pager::to_u64("limit", value));
+        let client = self.client.clone();
+        let settings = self.walk_settings;
+        crate::pager::walk_request(&client, self, offset, limit, settings)
+    }
+    ///Every one of the users of the walk as a stream, in the server's order; the guarantees of [`pages`](Self::pages) hold.
+    pub fn items(self) -> crate::ItemStream<recallr_api::types::UserInfo> {
+        crate::ItemStream::new(self.pages())
+    }
+}
+impl crate::pager::PagedList for ListUsers {
+    type Item = recallr_api::types::UserInfo;
+    type Id = ::std::string::String;
+    type Key = ();
+    fn pagination(&self) -> crate::pager::Pagination {
+        crate::pager::Pagination {
+            order: crate::pager::Order::Unordered,
+            key_name: "custom_user_id",
+            item_name: "users",
+            max_page_size: u64::try_from(recallr_api::facts::list_users::LIMIT_MAX)
+                .unwrap_or(u64::MAX),
+        }
+    }
+    fn key(_: &Self::Item) -> Self::Key {}
+    fn id(item: &Self::Item) -> Self::Id {
+        item.custom_user_id.clone()
+    }
+    async fn fetch(
+        &self,
+        offset: u64,
+        limit: u64,
+    ) -> Result<crate::pager::Page<Self::Item>, Error> {
+        let mut request = self.clone();
+        request.offset = Some(crate::pager::from_u64("offset", offset)?);
+        request.limit = Some(crate::pager::from_u64("limit", limit)?);
+        let list = request.send().await?;
+        Ok(crate::pager::Page {
+            items: list.users,
+            total: Some(i128::from(list.total)),
+            has_more: Some(list.has_more),
+        })
     }
 }
 ///The `create_user` request (`POST /api/v1/users`): set optional parameters, then [`send`](Self::send) it.
@@ -738,6 +814,7 @@ pub struct CreateUser {
 impl CreateUser {
     ///Sends the request through the client's call path (checks, retries, timeout, errors) and returns the answer.
     pub async fn send(self) -> Result<recallr_api::types::UserResponse, Error> {
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.create_user();
         let request = request.body(self.body);
@@ -745,7 +822,7 @@ impl CreateUser {
                 &self.client,
                 &operation_info::CREATE_USER,
                 &[],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -763,6 +840,7 @@ impl GetUser {
     ///Sends the request through the client's call path (checks, retries, timeout, errors) and returns the answer.
     pub async fn send(self) -> Result<recallr_api::types::UserResponse, Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.get_user();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -770,7 +848,7 @@ impl GetUser {
                 &self.client,
                 &operation_info::GET_USER,
                 &[self.custom_user_id.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -789,6 +867,7 @@ impl UpdateUser {
     ///Sends the request through the client's call path (checks, retries, timeout, errors) and returns the answer.
     pub async fn send(self) -> Result<recallr_api::types::UserResponse, Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.update_user();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -797,7 +876,7 @@ impl UpdateUser {
                 &self.client,
                 &operation_info::UPDATE_USER,
                 &[self.custom_user_id.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -815,6 +894,7 @@ impl DeleteUser {
     ///Sends the request through the client's call path (checks, retries, timeout, errors) and returns the answer.
     pub async fn send(self) -> Result<(), Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.delete_user();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -822,14 +902,14 @@ impl DeleteUser {
                 &self.client,
                 &operation_info::DELETE_USER,
                 &[self.custom_user_id.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
             .map(recallr_api::ResponseValue::into_inner)
     }
 }
-///The `list_memories` request (`GET /api/v1/users/{custom_user_id}/memories`): set optional parameters, then [`send`](Self::send) it.
+///The `list_memories` request (`GET /api/v1/users/{custom_user_id}/memories`): set optional parameters, then [`send`](Self::send) it for one page, or walk every page with [`pages`](Self::pages) or [`items`](Self::items).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMemories {
@@ -842,6 +922,7 @@ pub struct ListMemories {
     session_metadata_filter: Option<::std::string::String>,
     include_previous_versions: Option<bool>,
     include_connected_memories: Option<bool>,
+    walk_settings: crate::pager::WalkSettings,
 }
 impl ListMemories {
     ///Sets the `categories` query parameter.
@@ -904,6 +985,10 @@ impl ListMemories {
                 Some(i128::from(recallr_api::facts::list_memories::LIMIT_MAX)),
             )?;
         }
+        let span_fields = crate::call::SpanFields {
+            offset: self.offset.and_then(|value| u64::try_from(value).ok()),
+            limit: self.limit.and_then(|value| u64::try_from(value).ok()),
+        };
         let api = self.client.api();
         let request = api.list_memories();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -939,11 +1024,77 @@ impl ListMemories {
                 &self.client,
                 &operation_info::LIST_MEMORIES,
                 &[self.custom_user_id.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
             .map(recallr_api::ResponseValue::into_inner)
+    }
+    ///Items per request of the streams ([`pages`](Self::pages), [`items`](Self::items)); without it they use `limit` if set, else the largest page the server serves. At least 3 are asked for, because consecutive pages may overlap. [`send`](Self::send) sends `limit`.
+    pub fn page_size(mut self, page_size: u64) -> Self {
+        self.walk_settings.page_size = Some(page_size);
+        self
+    }
+    /// Stops the streams after this many items.
+    pub fn max_items(mut self, max_items: u64) -> Self {
+        self.walk_settings.max_items = Some(max_items);
+        self
+    }
+    /// How many pages the streams may fetch at once (1 to
+    /// [`MAX_CONCURRENCY`](crate::MAX_CONCURRENCY); default 1, see
+    /// [`ListSessions::concurrency`](crate::ListSessions::concurrency)).
+    /// Items still come in order.
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.walk_settings.concurrency = pages;
+        self
+    }
+    ///Every page of the walk as a stream, each holding the memories not yielded before, fetched through [`send`](Self::send)'s call path (retries, timeout, errors). Paged by `offset`/`limit` (declared in the overlay). The order the server promises: none documented. What a walk can guarantee: no item twice (deduplicated by id); items may be missed if others are deleted or move during the walk, which is detected and counted in `PagerStats::possible_losses`, never passed off as a complete walk. The stream ends after its first error; its `stats` count what the walk saw.
+    pub fn pages(self) -> crate::PageStream<recallr_api::types::Memory> {
+        let offset = match self.offset {
+            Some(value) => crate::pager::to_u64("offset", value),
+            None => Ok(0),
+        };
+        let limit = self.limit.map(|value| crate::pager::to_u64("limit", value));
+        let client = self.client.clone();
+        let settings = self.walk_settings;
+        crate::pager::walk_request(&client, self, offset, limit, settings)
+    }
+    ///Every one of the memories of the walk as a stream, in the server's order; the guarantees of [`pages`](Self::pages) hold.
+    pub fn items(self) -> crate::ItemStream<recallr_api::types::Memory> {
+        crate::ItemStream::new(self.pages())
+    }
+}
+impl crate::pager::PagedList for ListMemories {
+    type Item = recallr_api::types::Memory;
+    type Id = ::uuid::Uuid;
+    type Key = ();
+    fn pagination(&self) -> crate::pager::Pagination {
+        crate::pager::Pagination {
+            order: crate::pager::Order::Unordered,
+            key_name: "memory_id",
+            item_name: "memories",
+            max_page_size: u64::try_from(recallr_api::facts::list_memories::LIMIT_MAX)
+                .unwrap_or(u64::MAX),
+        }
+    }
+    fn key(_: &Self::Item) -> Self::Key {}
+    fn id(item: &Self::Item) -> Self::Id {
+        item.memory_id.clone()
+    }
+    async fn fetch(
+        &self,
+        offset: u64,
+        limit: u64,
+    ) -> Result<crate::pager::Page<Self::Item>, Error> {
+        let mut request = self.clone();
+        request.offset = Some(crate::pager::from_u64("offset", offset)?);
+        request.limit = Some(crate::pager::from_u64("limit", limit)?);
+        let list = request.send().await?;
+        Ok(crate::pager::Page {
+            items: list.items,
+            total: Some(i128::from(list.total)),
+            has_more: Some(list.has_more),
+        })
     }
 }
 ///The `get_memory` request (`GET /api/v1/users/{custom_user_id}/memory/{memory_id}`): set optional parameters, then [`send`](Self::send) it.
@@ -971,6 +1122,7 @@ impl GetMemory {
     pub async fn send(self) -> Result<recallr_api::types::Memory, Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
         crate::call::check_path_param("memory_id", &self.memory_id)?;
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.get_memory();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -987,7 +1139,7 @@ impl GetMemory {
                 &self.client,
                 &operation_info::GET_MEMORY,
                 &[self.custom_user_id.as_str(), self.memory_id.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1013,6 +1165,7 @@ impl DeleteMemory {
     pub async fn send(self) -> Result<(), Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
         crate::call::check_path_param("memory_id", &self.memory_id)?;
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.delete_memory();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1025,14 +1178,14 @@ impl DeleteMemory {
                 &self.client,
                 &operation_info::DELETE_MEMORY,
                 &[self.custom_user_id.as_str(), self.memory_id.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
             .map(recallr_api::ResponseValue::into_inner)
     }
 }
-///The `list_merge_conflicts` request (`GET /api/v1/users/{custom_user_id}/merge-conflicts`): set optional parameters, then [`send`](Self::send) it.
+///The `list_merge_conflicts` request (`GET /api/v1/users/{custom_user_id}/merge-conflicts`): set optional parameters, then [`send`](Self::send) it for one page, or walk every page with [`pages`](Self::pages) or [`items`](Self::items).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMergeConflicts {
@@ -1043,6 +1196,7 @@ pub struct ListMergeConflicts {
     status: Option<recallr_api::types::MergeConflictStatus>,
     sort_by: Option<::std::string::String>,
     sort_order: Option<::std::string::String>,
+    walk_settings: crate::pager::WalkSettings,
 }
 impl ListMergeConflicts {
     ///Sets the `offset` query parameter.
@@ -1089,6 +1243,10 @@ impl ListMergeConflicts {
                 Some(i128::from(recallr_api::facts::list_merge_conflicts::LIMIT_MAX)),
             )?;
         }
+        let span_fields = crate::call::SpanFields {
+            offset: self.offset.and_then(|value| u64::try_from(value).ok()),
+            limit: self.limit.and_then(|value| u64::try_from(value).ok()),
+        };
         let api = self.client.api();
         let request = api.list_merge_conflicts();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1116,11 +1274,79 @@ impl ListMergeConflicts {
                 &self.client,
                 &operation_info::LIST_MERGE_CONFLICTS,
                 &[self.custom_user_id.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
             .map(recallr_api::ResponseValue::into_inner)
+    }
+    ///Items per request of the streams ([`pages`](Self::pages), [`items`](Self::items)); without it they use `limit` if set, else the largest page the server serves. At least 3 are asked for, because consecutive pages may overlap. [`send`](Self::send) sends `limit`.
+    pub fn page_size(mut self, page_size: u64) -> Self {
+        self.walk_settings.page_size = Some(page_size);
+        self
+    }
+    /// Stops the streams after this many items.
+    pub fn max_items(mut self, max_items: u64) -> Self {
+        self.walk_settings.max_items = Some(max_items);
+        self
+    }
+    /// How many pages the streams may fetch at once (1 to
+    /// [`MAX_CONCURRENCY`](crate::MAX_CONCURRENCY); default 1, see
+    /// [`ListSessions::concurrency`](crate::ListSessions::concurrency)).
+    /// Items still come in order.
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.walk_settings.concurrency = pages;
+        self
+    }
+    ///Every page of the walk as a stream, each holding the merge conflicts not yielded before, fetched through [`send`](Self::send)'s call path (retries, timeout, errors). Paged by `offset`/`limit` (declared in the overlay). The order the server promises: chosen by the request (`sort_by`, `sort_order`), `id` unique. What a walk can guarantee: a walk does not rely on the order requested (it may sort on a field that moves), so: no item twice (deduplicated by id); items may be missed if others are deleted or move during the walk, which is detected and counted in `PagerStats::possible_losses`, never passed off as a complete walk. The stream ends after its first error; its `stats` count what the walk saw.
+    pub fn pages(self) -> crate::PageStream<recallr_api::types::MergeConflict> {
+        let offset = match self.offset {
+            Some(value) => crate::pager::to_u64("offset", value),
+            None => Ok(0),
+        };
+        let limit = self.limit.map(|value| crate::pager::to_u64("limit", value));
+        let client = self.client.clone();
+        let settings = self.walk_settings;
+        crate::pager::walk_request(&client, self, offset, limit, settings)
+    }
+    ///Every one of the merge conflicts of the walk as a stream, in the server's order; the guarantees of [`pages`](Self::pages) hold.
+    pub fn items(self) -> crate::ItemStream<recallr_api::types::MergeConflict> {
+        crate::ItemStream::new(self.pages())
+    }
+}
+impl crate::pager::PagedList for ListMergeConflicts {
+    type Item = recallr_api::types::MergeConflict;
+    type Id = ::uuid::Uuid;
+    type Key = ();
+    fn pagination(&self) -> crate::pager::Pagination {
+        crate::pager::Pagination {
+            order: crate::pager::Order::Unordered,
+            key_name: "id",
+            item_name: "merge conflicts",
+            max_page_size: u64::try_from(
+                    recallr_api::facts::list_merge_conflicts::LIMIT_MAX,
+                )
+                .unwrap_or(u64::MAX),
+        }
+    }
+    fn key(_: &Self::Item) -> Self::Key {}
+    fn id(item: &Self::Item) -> Self::Id {
+        item.id.clone()
+    }
+    async fn fetch(
+        &self,
+        offset: u64,
+        limit: u64,
+    ) -> Result<crate::pager::Page<Self::Item>, Error> {
+        let mut request = self.clone();
+        request.offset = Some(crate::pager::from_u64("offset", offset)?);
+        request.limit = Some(crate::pager::from_u64("limit", limit)?);
+        let list = request.send().await?;
+        Ok(crate::pager::Page {
+            items: list.conflicts,
+            total: Some(i128::from(list.total)),
+            has_more: Some(list.has_more),
+        })
     }
 }
 ///The `get_merge_conflict` request (`GET /api/v1/users/{custom_user_id}/merge-conflicts/{conflict_id}`): set optional parameters, then [`send`](Self::send) it.
@@ -1136,6 +1362,7 @@ impl GetMergeConflict {
     pub async fn send(self) -> Result<recallr_api::types::MergeConflictResponse, Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
         let conflict_id_text = self.conflict_id.to_string();
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.get_merge_conflict();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1144,7 +1371,7 @@ impl GetMergeConflict {
                 &self.client,
                 &operation_info::GET_MERGE_CONFLICT,
                 &[self.custom_user_id.as_str(), conflict_id_text.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1165,6 +1392,7 @@ impl ResolveMergeConflict {
     pub async fn send(self) -> Result<recallr_api::types::MergeConflictResponse, Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
         let conflict_id_text = self.conflict_id.to_string();
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.resolve_merge_conflict();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1174,7 +1402,7 @@ impl ResolveMergeConflict {
                 &self.client,
                 &operation_info::RESOLVE_MERGE_CONFLICT,
                 &[self.custom_user_id.as_str(), conflict_id_text.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1206,6 +1434,7 @@ impl GetUserMessages {
                 Some(i128::from(recallr_api::facts::get_user_messages::LIMIT_MAX)),
             )?;
         }
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.get_user_messages();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1217,7 +1446,7 @@ impl GetUserMessages {
                 &self.client,
                 &operation_info::GET_USER_MESSAGES,
                 &[self.custom_user_id.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1236,6 +1465,7 @@ impl CreateSession {
     ///Sends the request through the client's call path (checks, retries, timeout, errors) and returns the answer.
     pub async fn send(self) -> Result<recallr_api::types::SessionResponse, Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.create_session();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1244,7 +1474,7 @@ impl CreateSession {
                 &self.client,
                 &operation_info::CREATE_SESSION,
                 &[self.custom_user_id.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1276,6 +1506,7 @@ impl GetSession {
     pub async fn send(self) -> Result<recallr_api::types::SessionResponse, Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
         let session_id_text = self.session_id.to_string();
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.get_session();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1292,7 +1523,7 @@ impl GetSession {
                 &self.client,
                 &operation_info::GET_SESSION,
                 &[self.custom_user_id.as_str(), session_id_text.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1313,6 +1544,7 @@ impl UpdateSession {
     pub async fn send(self) -> Result<recallr_api::types::SessionResponse, Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
         let session_id_text = self.session_id.to_string();
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.update_session();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1322,7 +1554,7 @@ impl UpdateSession {
                 &self.client,
                 &operation_info::UPDATE_SESSION,
                 &[self.custom_user_id.as_str(), session_id_text.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1342,6 +1574,7 @@ impl DeleteSession {
     pub async fn send(self) -> Result<(), Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
         let session_id_text = self.session_id.to_string();
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.delete_session();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1350,7 +1583,7 @@ impl DeleteSession {
                 &self.client,
                 &operation_info::DELETE_SESSION,
                 &[self.custom_user_id.as_str(), session_id_text.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1371,6 +1604,7 @@ impl AddMessage {
     pub async fn send(self) -> Result<recallr_api::types::DetailResponse, Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
         let session_id_text = self.session_id.to_string();
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.add_message();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1380,7 +1614,7 @@ impl AddMessage {
                 &self.client,
                 &operation_info::ADD_MESSAGE,
                 &[self.custom_user_id.as_str(), session_id_text.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1493,6 +1727,7 @@ impl GetContext {
             )?;
         }
         let session_id_text = self.session_id.to_string();
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.get_context();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1545,7 +1780,7 @@ impl GetContext {
                 &self.client,
                 &operation_info::GET_CONTEXT,
                 &[self.custom_user_id.as_str(), session_id_text.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
@@ -1661,7 +1896,7 @@ impl GetContext {
         crate::events::EventStream::new(client, deadline, "is_final", opened)
     }
 }
-///The `list_messages` request (`GET /api/v1/users/{custom_user_id}/sessions/{session_id}/messages`): set optional parameters, then [`send`](Self::send) it.
+///The `list_messages` request (`GET /api/v1/users/{custom_user_id}/sessions/{session_id}/messages`): set optional parameters, then [`send`](Self::send) it for one page, or walk every page with [`pages`](Self::pages) or [`items`](Self::items).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListMessages {
@@ -1670,6 +1905,7 @@ pub struct ListMessages {
     session_id: ::uuid::Uuid,
     offset: Option<u64>,
     limit: Option<u64>,
+    walk_settings: crate::pager::WalkSettings,
 }
 impl ListMessages {
     ///Sets the `offset` query parameter.
@@ -1702,6 +1938,10 @@ impl ListMessages {
             )?;
         }
         let session_id_text = self.session_id.to_string();
+        let span_fields = crate::call::SpanFields {
+            offset: self.offset.and_then(|value| u64::try_from(value).ok()),
+            limit: self.limit.and_then(|value| u64::try_from(value).ok()),
+        };
         let api = self.client.api();
         let request = api.list_messages();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1718,11 +1958,77 @@ impl ListMessages {
                 &self.client,
                 &operation_info::LIST_MESSAGES,
                 &[self.custom_user_id.as_str(), session_id_text.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await
             .map(recallr_api::ResponseValue::into_inner)
+    }
+    ///Items per request of the streams ([`pages`](Self::pages), [`items`](Self::items)); without it they use `limit` if set, else the largest page the server serves. At least 3 are asked for, because consecutive pages may overlap. [`send`](Self::send) sends `limit`.
+    pub fn page_size(mut self, page_size: u64) -> Self {
+        self.walk_settings.page_size = Some(page_size);
+        self
+    }
+    /// Stops the streams after this many items.
+    pub fn max_items(mut self, max_items: u64) -> Self {
+        self.walk_settings.max_items = Some(max_items);
+        self
+    }
+    /// How many pages the streams may fetch at once (1 to
+    /// [`MAX_CONCURRENCY`](crate::MAX_CONCURRENCY); default 1, see
+    /// [`ListSessions::concurrency`](crate::ListSessions::concurrency)).
+    /// Items still come in order.
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.walk_settings.concurrency = pages;
+        self
+    }
+    ///Every page of the walk as a stream, each holding the messages not yielded before, fetched through [`send`](Self::send)'s call path (retries, timeout, errors). Paged by `offset`/`limit` (declared in the overlay). The order the server promises: oldest `timestamp` first, items only ever appended. What a walk can guarantee: every item exactly once while items are appended; a shrinking total is counted in `PagerStats::possible_losses`. The stream ends after its first error; its `stats` count what the walk saw.
+    pub fn pages(self) -> crate::PageStream<recallr_api::types::Message> {
+        let offset = match self.offset {
+            Some(value) => crate::pager::to_u64("offset", value),
+            None => Ok(0),
+        };
+        let limit = self.limit.map(|value| crate::pager::to_u64("limit", value));
+        let client = self.client.clone();
+        let settings = self.walk_settings;
+        crate::pager::walk_request(&client, self, offset, limit, settings)
+    }
+    ///Every one of the messages of the walk as a stream, in the server's order; the guarantees of [`pages`](Self::pages) hold.
+    pub fn items(self) -> crate::ItemStream<recallr_api::types::Message> {
+        crate::ItemStream::new(self.pages())
+    }
+}
+impl crate::pager::PagedList for ListMessages {
+    type Item = recallr_api::types::Message;
+    type Id = ();
+    type Key = ::chrono::DateTime<::chrono::offset::Utc>;
+    fn pagination(&self) -> crate::pager::Pagination {
+        crate::pager::Pagination {
+            order: crate::pager::Order::Appended,
+            key_name: "timestamp",
+            item_name: "messages",
+            max_page_size: u64::try_from(recallr_api::facts::list_messages::LIMIT_MAX)
+                .unwrap_or(u64::MAX),
+        }
+    }
+    fn key(item: &Self::Item) -> Self::Key {
+        item.timestamp.clone()
+    }
+    fn id(_: &Self::Item) -> Self::Id {}
+    async fn fetch(
+        &self,
+        offset: u64,
+        limit: u64,
+    ) -> Result<crate::pager::Page<Self::Item>, Error> {
+        let mut request = self.clone();
+        request.offset = Some(crate::pager::from_u64("offset", offset)?);
+        request.limit = Some(crate::pager::from_u64("limit", limit)?);
+        let list = request.send().await?;
+        Ok(crate::pager::Page {
+            items: list.messages,
+            total: Some(i128::from(list.total)),
+            has_more: Some(list.has_more),
+        })
     }
 }
 ///The `process_session` request (`POST /api/v1/users/{custom_user_id}/sessions/{session_id}/process`): set optional parameters, then [`send`](Self::send) it.
@@ -1738,6 +2044,7 @@ impl ProcessSession {
     pub async fn send(self) -> Result<recallr_api::types::DetailResponse, Error> {
         crate::call::check_path_param("custom_user_id", &self.custom_user_id)?;
         let session_id_text = self.session_id.to_string();
+        let span_fields = crate::call::SpanFields::default();
         let api = self.client.api();
         let request = api.process_session();
         let request = request.custom_user_id(self.custom_user_id.as_str());
@@ -1746,7 +2053,7 @@ impl ProcessSession {
                 &self.client,
                 &operation_info::PROCESS_SESSION,
                 &[self.custom_user_id.as_str(), session_id_text.as_str()],
-                crate::call::SpanFields::default(),
+                span_fields,
                 || request.clone().send(),
             )
             .await

@@ -13,6 +13,7 @@
 //! | [`Sorted`](Order::Sorted) | items sorted by a key in one direction; ids unique | every item that exists for the whole walk exactly once, whatever inserts, deletes and moves in or out of a filter happen meanwhile (see [`sorted`]) |
 //! | [`Appended`](Order::Appended) | items only appended at the end, in key order | every item exactly once while items are appended; a shrinking list is counted in [`PagerStats::possible_losses`] |
 //! | [`Unordered`](Order::Unordered) | nothing about the order | no item twice (deduplicated by id); items may be missed when others are deleted during the walk, which is detected (the overlap with the page before broke; how far `total` shrank sizes it) and counted in [`PagerStats::possible_losses`], never passed off as a complete walk |
+//! | [`Positional`](Order::Positional) | nothing, and no unique id is known (a list the overlay does not declare) | pages read end to end: nothing to deduplicate by, so an item may be repeated or missed while the list changes; a shrinking `total` is counted in [`PagerStats::possible_losses`] |
 //!
 //! Every order shares the protections against a lying server: a page with
 //! more items than asked for is refused ([`Error::PageRefused`]), so are a
@@ -80,6 +81,25 @@ impl SortKey for DateTime<Utc> {
     }
 }
 
+impl SortKey for String {
+    fn describe(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+/// Integer keys: what a generated list's declared key may be besides a
+/// timestamp or a string.
+macro_rules! integer_sort_keys {
+    ($($ty:ty),*) => {$(
+        impl SortKey for $ty {
+            fn describe(&self) -> String {
+                self.to_string()
+            }
+        }
+    )*};
+}
+integer_sort_keys!(i32, i64, u32, u64);
+
 /// For lists with no sort key (unordered ones).
 impl SortKey for () {
     fn describe(&self) -> String {
@@ -133,6 +153,10 @@ pub(crate) enum Order {
     Appended,
     /// No order is promised; [`PagedList::id`] is unique.
     Unordered,
+    /// No order is promised and no id is known (a list whose pagination
+    /// is inferred from its shape): pages are read end to end, as for
+    /// [`Order::Appended`] but with no order to check.
+    Positional,
 }
 
 /// How a list pages: the declaration a [`PagedList`] gives.
@@ -245,10 +269,102 @@ pub(crate) fn walk<L: PagedList>(list: L, walk: Walk) -> PageStream<L::Item> {
         Order::Sorted(direction) => {
             PageStream::from_walker(sorted::Walker::new(list, walk, direction))
         }
-        Order::Appended | Order::Unordered => {
+        Order::Appended | Order::Unordered | Order::Positional => {
             PageStream::from_walker(positional::Walker::new(list, walk))
         }
     }
+}
+
+/// The page size a walk of a generated list uses when neither
+/// `page_size` nor `limit` is set and the spec gives `limit` no maximum.
+pub(crate) const DEFAULT_WALK_PAGE_SIZE: u64 = 100;
+
+/// What a generated list's request object holds for its streams, besides
+/// the query parameters: set by its `page_size`, `max_items` and
+/// `concurrency`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WalkSettings {
+    pub(crate) page_size: Option<u64>,
+    pub(crate) max_items: Option<u64>,
+    pub(crate) concurrency: usize,
+}
+
+impl Default for WalkSettings {
+    fn default() -> Self {
+        Self {
+            page_size: None,
+            max_items: None,
+            // One page at a time: see `ListSessions::concurrency`.
+            concurrency: 1,
+        }
+    }
+}
+
+/// Walks a generated list's request object: the walk starts at `offset`,
+/// pages are `settings.page_size`, else the request's `limit`, else the
+/// largest page the server serves. A bad setting is the stream's only
+/// item, before anything is sent.
+pub(crate) fn walk_request<L: PagedList>(
+    client: &crate::Recallr,
+    list: L,
+    offset: Result<u64, Error>,
+    limit: Option<Result<u64, Error>>,
+    settings: WalkSettings,
+) -> PageStream<L::Item> {
+    let checked = (|| {
+        if !(1..=crate::sessions::MAX_CONCURRENCY).contains(&settings.concurrency) {
+            return Err(Error::invalid_request(format!(
+                "concurrency {} is out of range: it must be 1 to {}",
+                settings.concurrency,
+                crate::sessions::MAX_CONCURRENCY
+            )));
+        }
+        let offset = offset?;
+        let largest = list.pagination().max_page_size;
+        let page_size = match (settings.page_size, limit.transpose()?) {
+            (Some(size), _) | (None, Some(size)) => size,
+            (None, None) if largest == u64::MAX => DEFAULT_WALK_PAGE_SIZE,
+            (None, None) => largest,
+        };
+        Ok((offset, page_size))
+    })();
+    match checked {
+        Ok((offset, page_size)) => {
+            let walk = Walk::new(
+                client,
+                offset,
+                page_size,
+                settings.max_items,
+                settings.concurrency,
+            );
+            self::walk(list, walk)
+        }
+        Err(error) => PageStream::failed(error),
+    }
+}
+
+/// A query parameter's value as the walk counts: `name` says which, for
+/// the error when it is negative or too large.
+pub(crate) fn to_u64<T>(name: &str, value: T) -> Result<u64, Error>
+where
+    T: Copy + std::fmt::Display,
+    u64: TryFrom<T>,
+{
+    u64::try_from(value).map_err(|_| {
+        Error::invalid_request(format!(
+            "{name} {value} is out of range: it must be a count"
+        ))
+    })
+}
+
+/// An offset or page size of the walk as the request's parameter `name`
+/// takes it.
+pub(crate) fn from_u64<T: TryFrom<u64>>(name: &str, value: u64) -> Result<T, Error> {
+    T::try_from(value).map_err(|_| {
+        Error::invalid_request(format!(
+            "{name} {value} is out of range for the request's parameter"
+        ))
+    })
 }
 
 /// One kind of walk, as the streams drive it.

@@ -11,6 +11,12 @@
 //! promise, and what the shrink may have skipped is counted in
 //! [`PagerStats::possible_losses`].
 //!
+//! **Positional** (a list whose pagination is inferred from its shape, or
+//! declared unordered with no unique field): stepped like an append-only
+//! list, with nothing to check the order by or deduplicate on. Pages end
+//! to end are the best a walk can do without an id; a `total` that shrank
+//! is counted in [`PagerStats::possible_losses`].
+//!
 //! **Unordered** (users, memories): nothing is promised about the order,
 //! so nothing can be exactly once while the list changes. The walk
 //! promises what it can:
@@ -75,7 +81,9 @@ impl<L: PagedList> Walker<L> {
     pub(super) fn new(list: L, walk: Walk) -> Self {
         let core = Core::new(list, &walk);
         let prefetcher = Prefetcher::new(Arc::clone(&core.list), core.limit, walk.depth());
-        let appended = core.pagination.order == Order::Appended;
+        // A positional walk steps like an append-only one; with `()` keys
+        // its order check passes every page.
+        let appended = matches!(core.pagination.order, Order::Appended | Order::Positional);
         Self {
             core,
             prefetcher,

@@ -1,7 +1,11 @@
 //! The orders other than the sessions' (which `tests/it` walks through the
 //! public API): merge conflicts sorted either way, users unordered,
-//! messages append-only. Each list is fetched with the generated client
-//! from a server on loopback that changes the list between requests.
+//! messages append-only. Users and messages are the generated request
+//! objects (`client.users()`, `...messages()`, whose `impl PagedList`
+//! xtask writes from their declarations); merge conflicts are fetched
+//! sorted by `created_at` through a test list, for the sorted walk in
+//! either direction. Each is served from loopback by a server that changes
+//! the list between requests.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -212,104 +216,6 @@ impl PagedList for Conflicts {
                 let list = list.into_inner();
                 Ok(Page {
                     items: list.conflicts,
-                    total: Some(i128::from(list.total)),
-                    has_more: Some(list.has_more),
-                })
-            }
-            Err(error) => Err(response::convert(error, self.client.redactor(), &[]).await),
-        }
-    }
-}
-
-/// Users: no order promised; `custom_user_id` is unique.
-struct Users {
-    client: Recallr,
-}
-
-impl PagedList for Users {
-    type Item = UserInfo;
-    type Id = String;
-    type Key = ();
-
-    fn pagination(&self) -> Pagination {
-        Pagination {
-            order: Order::Unordered,
-            key_name: "",
-            item_name: "users",
-            max_page_size: recallr_api::facts::list_users::LIMIT_MAX,
-        }
-    }
-
-    fn key(_: &UserInfo) {}
-
-    fn id(item: &UserInfo) -> String {
-        item.custom_user_id.clone()
-    }
-
-    async fn fetch(&self, offset: u64, limit: u64) -> Result<Page<UserInfo>, Error> {
-        let sent = self
-            .client
-            .api()
-            .list_users()
-            .offset(offset)
-            .limit(limit)
-            .send()
-            .await;
-        match sent {
-            Ok(list) => {
-                let list = list.into_inner();
-                Ok(Page {
-                    items: list.users,
-                    total: Some(i128::from(list.total)),
-                    has_more: Some(list.has_more),
-                })
-            }
-            Err(error) => Err(response::convert(error, self.client.redactor(), &[]).await),
-        }
-    }
-}
-
-/// A session's messages: append-only, oldest first, no id.
-struct Messages {
-    client: Recallr,
-}
-
-impl PagedList for Messages {
-    type Item = Message;
-    type Id = ();
-    type Key = DateTime<Utc>;
-
-    fn pagination(&self) -> Pagination {
-        Pagination {
-            order: Order::Appended,
-            key_name: "timestamp",
-            item_name: "messages",
-            max_page_size: recallr_api::facts::list_messages::LIMIT_MAX,
-        }
-    }
-
-    fn key(item: &Message) -> Self::Key {
-        item.timestamp
-    }
-
-    fn id(_: &Message) {}
-
-    async fn fetch(&self, offset: u64, limit: u64) -> Result<Page<Message>, Error> {
-        let sent = self
-            .client
-            .api()
-            .list_messages()
-            .custom_user_id(USER)
-            .session_id(Uuid::from_u128(1))
-            .offset(offset)
-            .limit(limit)
-            .send()
-            .await;
-        match sent {
-            Ok(list) => {
-                let list = list.into_inner();
-                Ok(Page {
-                    items: list.messages,
                     total: Some(i128::from(list.total)),
                     has_more: Some(list.has_more),
                 })
@@ -560,9 +466,7 @@ async fn an_unordered_list_that_does_not_change_is_walked_whole() {
     for page_size in [3, 10, 100] {
         for concurrency in [1, 4] {
             let client = client(&server);
-            let users = Users {
-                client: client.clone(),
-            };
+            let users = client.users();
             let (items, stats) = collect(users, &client, page_size, concurrency).await;
             let ids = user_ids(&items.expect("the walk succeeds"));
             let unique: HashSet<String> = ids.iter().cloned().collect();
@@ -593,9 +497,7 @@ async fn inserts_into_an_unordered_list_repeat_nothing_and_lose_nothing() {
     });
     let server = serve(Kind::Users, list, None, hook, None).await;
     let client = client(&server);
-    let users = Users {
-        client: client.clone(),
-    };
+    let users = client.users();
     let (items, stats) = collect(users, &client, 10, 1).await;
     let ids = user_ids(&items.expect("the walk succeeds"));
     let unique: HashSet<String> = ids.iter().cloned().collect();
@@ -625,9 +527,7 @@ async fn deletes_before_an_unordered_reader_are_counted_as_possible_losses() {
     });
     let server = serve(Kind::Users, list.clone(), None, hook, None).await;
     let client = client(&server);
-    let users = Users {
-        client: client.clone(),
-    };
+    let users = client.users();
     let (items, stats) = collect(users, &client, 10, 1).await;
     let ids = user_ids(&items.expect("the walk succeeds"));
     let unique: HashSet<String> = ids.iter().cloned().collect();
@@ -655,9 +555,7 @@ async fn deletes_before_an_unordered_reader_are_counted_as_possible_losses() {
 async fn a_negative_total_is_refused() {
     let server = serve(Kind::Users, records(5, |_| 0), None, no_changes(), Some(-1)).await;
     let client = client(&server);
-    let users = Users {
-        client: client.clone(),
-    };
+    let users = client.users();
     match collect(users, &client, 10, 1).await.0 {
         Err(error @ Error::PageRefused { offset: 0, .. }) => {
             assert!(error.to_string().contains("its total is -1"), "{error}");
@@ -692,9 +590,7 @@ async fn messages_appended_during_the_walk_are_each_listed_once_in_order() {
     for concurrency in [1, 4] {
         let server = serve(Kind::Messages, list.clone(), None, appending(), None).await;
         let client = client(&server);
-        let messages = Messages {
-            client: client.clone(),
-        };
+        let messages = client.user(USER).session(Uuid::from_u128(1)).messages();
         let (items, stats) = collect(messages, &client, 7, concurrency).await;
         let items = items.expect("the walk succeeds");
         let listed = contents(&items);
@@ -719,9 +615,7 @@ async fn an_append_only_list_that_shrinks_is_reported() {
     });
     let server = serve(Kind::Messages, records(40, |n| n as i64), None, hook, None).await;
     let client = client(&server);
-    let messages = Messages {
-        client: client.clone(),
-    };
+    let messages = client.user(USER).session(Uuid::from_u128(1)).messages();
     let (items, stats) = collect(messages, &client, 5, 1).await;
     let listed = contents(&items.expect("the walk succeeds"));
     // Three removed before the reader: three never read.
@@ -740,9 +634,7 @@ async fn messages_out_of_order_fail_the_walk() {
     )
     .await;
     let client = client(&server);
-    let messages = Messages {
-        client: client.clone(),
-    };
+    let messages = client.user(USER).session(Uuid::from_u128(1)).messages();
     match collect(messages, &client, 5, 1).await.0 {
         Err(error @ Error::OrderViolated { .. }) => {
             assert!(
@@ -755,4 +647,55 @@ async fn messages_out_of_order_fail_the_walk() {
             other.map(|items| items.len())
         ),
     }
+}
+
+/// Users walked as a list whose pagination is inferred from its shape: no
+/// order, no id (what an undeclared list gets).
+struct PositionalUsers(crate::ListUsers);
+
+impl PagedList for PositionalUsers {
+    type Item = UserInfo;
+    type Id = ();
+    type Key = ();
+
+    fn pagination(&self) -> Pagination {
+        Pagination {
+            order: Order::Positional,
+            ..self.0.pagination()
+        }
+    }
+
+    fn key(_: &UserInfo) {}
+
+    fn id(_: &UserInfo) {}
+
+    async fn fetch(&self, offset: u64, limit: u64) -> Result<Page<UserInfo>, Error> {
+        self.0.fetch(offset, limit).await
+    }
+}
+
+#[tokio::test]
+async fn a_positional_list_is_read_end_to_end_and_a_shrink_is_reported() {
+    let list = records(25, |n| ((n * 37) % 11) as i64);
+    let server = serve(Kind::Users, list, None, no_changes(), None).await;
+    let whole = client(&server);
+    let (items, stats) = collect(PositionalUsers(whole.users()), &whole, 10, 1).await;
+    let ids = user_ids(&items.expect("the walk succeeds"));
+    let unique: HashSet<String> = ids.iter().cloned().collect();
+    assert_eq!((ids.len(), unique.len()), (25, 25));
+    // Pages end to end, no overlap: offsets 0, 10 and 20.
+    assert_eq!(stats.pages_fetched, 3, "{stats:?}");
+    assert_eq!(stats.possible_losses, 0, "{stats:?}");
+
+    let hook: Hook = Box::new(|index, list| {
+        if index == 1 {
+            list.drain(..4);
+        }
+    });
+    let server = serve(Kind::Users, records(25, |_| 0), None, hook, None).await;
+    let shrinking = client(&server);
+    let (items, stats) = collect(PositionalUsers(shrinking.users()), &shrinking, 10, 1).await;
+    // Four removed before the reader: four never read, and reported.
+    assert_eq!(items.expect("the walk succeeds").len(), 21);
+    assert_eq!(stats.possible_losses, 4, "{stats:?}");
 }

@@ -8,6 +8,7 @@ mod errors;
 mod hostile;
 mod live;
 mod operations;
+mod paged_lists;
 mod pager;
 mod pager_props;
 mod retries;

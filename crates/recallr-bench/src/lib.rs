@@ -23,6 +23,7 @@ pub mod decode_results;
 pub mod error;
 pub mod ext_client;
 pub mod fixture;
+pub mod hand_kept;
 pub mod latency;
 pub mod machine;
 #[cfg(target_os = "linux")]

@@ -11,7 +11,9 @@ use crate::plan::Plan;
 use crate::python_sdk::PythonSdk;
 use crate::report::{self, Results};
 use crate::stub_process::{StubProcess, StubSpec};
-use crate::{codegen_time, decode_results, latency, machine, memory, process, scale, throughput};
+use crate::{
+    codegen_time, decode_results, hand_kept, latency, machine, memory, process, scale, throughput,
+};
 
 /// How long a stub may take to generate its data and listen (a million
 /// sessions take a few seconds).
@@ -153,7 +155,7 @@ pub fn run(options: &Options) -> Result<Results, BenchError> {
         scale,
         codegen,
     };
-    write(&options.out, &report::render(&results))?;
+    write(&options.out, &report::render(&results), plan.quick)?;
     Ok(results)
 }
 
@@ -174,7 +176,23 @@ fn step(text: &str) {
     eprintln!("==> {text}");
 }
 
-fn write(path: &Path, text: &str) -> Result<(), BenchError> {
+/// Writes the report, keeping the hand-kept part of the file it replaces
+/// (a quick run's scratch report may be replaced whole).
+fn write(path: &Path, generated: &str, scratch: bool) -> Result<(), BenchError> {
+    let existing = match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+        Err(source) => {
+            return Err(BenchError::Io {
+                action: "read",
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let text = hand_kept::splice(generated, existing.as_deref(), scratch).map_err(|problem| {
+        BenchError::measure(format!("the report {}", path.display()), problem)
+    })?;
     if let Some(parent) = path
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty())

@@ -9,7 +9,7 @@ use std::fmt;
 pub const MARKER: &str = "<!-- hand-kept: bench/run writes everything above this line and keeps everything below it as it is -->";
 
 /// What a report without a hand-kept part gets below the marker.
-const EMPTY: &str = "\n## Measured by hand\n\nNothing yet: add hand measurements below the marker above; `bench/run` keeps them.\n";
+const EMPTY: &str = "\n\n## Measured by hand\n\nNothing yet: add hand measurements below the marker above; `bench/run` keeps them.\n";
 
 /// A report file that exists but has no marker: rewriting it would lose
 /// whatever was written there by hand.

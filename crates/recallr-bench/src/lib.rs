@@ -4,7 +4,8 @@
 //! measures, in one run on one machine: `recallr-ext`'s streaming
 //! throughput against a hand-written `reqwest` loop and the vendor's Python
 //! SDK, latency hiding by concurrent prefetch, the CLI's peak memory, the
-//! stub's time per page at scale, and `xtask codegen --check`. The decode
+//! stub's time per page of every list at a million records, a burst of
+//! concurrent requests across every route, and `xtask codegen --check`. The decode
 //! benchmark is a criterion bench (`benches/decode.rs`) whose results the
 //! run reads. The report is a Markdown file with every figure, ratio and
 //! goal.
@@ -17,6 +18,8 @@
 
 #[cfg(target_os = "linux")]
 pub mod codegen_time;
+#[cfg(target_os = "linux")]
+pub mod concurrency;
 #[cfg(target_os = "linux")]
 pub mod cpu;
 pub mod decode_results;

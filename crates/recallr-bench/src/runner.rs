@@ -12,7 +12,8 @@ use crate::python_sdk::PythonSdk;
 use crate::report::{self, Results};
 use crate::stub_process::{StubProcess, StubSpec};
 use crate::{
-    codegen_time, decode_results, hand_kept, latency, machine, memory, process, scale, throughput,
+    codegen_time, concurrency, decode_results, hand_kept, latency, machine, memory, process, scale,
+    throughput,
 };
 
 /// How long a stub may take to generate its data and listen (a million
@@ -126,7 +127,7 @@ pub fn run(options: &Options) -> Result<Results, BenchError> {
     stub.stop();
 
     step(&format!(
-        "3. memory: the CLI listing {} sessions; 5. stub scale",
+        "3. memory: the CLI listing {} sessions",
         report::group(plan.memory_large as u64)
     ));
     let stub = start_stub(&binaries, StubSpec::one_user(plan.memory_large))?;
@@ -136,7 +137,28 @@ pub fn run(options: &Options) -> Result<Results, BenchError> {
         plan.memory_large as u64,
         plan.memory_reps,
     )?;
-    let scale = scale::run(&runtime, stub.base_url(), plan)?;
+    stub.stop();
+
+    step(&format!(
+        "5. stub scale: {} records of every listed kind, in this process",
+        report::group(plan.scale_records as u64)
+    ));
+    let scale = scale::run(&runtime, plan)?;
+
+    step(&format!(
+        "5. concurrency: {} requests at once across every route",
+        report::group(plan.concurrent_requests as u64)
+    ));
+    let data = std::env::temp_dir().join(format!(
+        "recallr-bench-concurrency-{}.json",
+        std::process::id()
+    ));
+    concurrency::write_data(&data, plan.concurrent_requests)?;
+    let started_stub = start_stub(&binaries, StubSpec::data_file(&data));
+    // The stub has read the file (or failed to) once it listens.
+    let _ = std::fs::remove_file(&data);
+    let stub = started_stub?;
+    let concurrency = concurrency::run(&runtime, stub.base_url(), plan.concurrent_requests)?;
     stub.stop();
 
     step("6. codegen: xtask codegen --check");
@@ -153,6 +175,7 @@ pub fn run(options: &Options) -> Result<Results, BenchError> {
         memory_large,
         decode,
         scale,
+        concurrency,
         codegen,
     };
     write(&options.out, &report::render(&results), plan.quick)?;

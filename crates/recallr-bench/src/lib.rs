@@ -4,7 +4,8 @@
 //! measures, in one run on one machine: `recallr-ext`'s streaming
 //! throughput against a hand-written `reqwest` loop and the vendor's Python
 //! SDK, latency hiding by concurrent prefetch, the CLI's peak memory, the
-//! stub's time per page at scale, and `xtask codegen --check`. The decode
+//! stub's time per page of every list at a million records, a burst of
+//! concurrent requests across every route, and `xtask codegen --check`. The decode
 //! benchmark is a criterion bench (`benches/decode.rs`) whose results the
 //! run reads. The report is a Markdown file with every figure, ratio and
 //! goal.
@@ -18,11 +19,14 @@
 #[cfg(target_os = "linux")]
 pub mod codegen_time;
 #[cfg(target_os = "linux")]
+pub mod concurrency;
+#[cfg(target_os = "linux")]
 pub mod cpu;
 pub mod decode_results;
 pub mod error;
 pub mod ext_client;
 pub mod fixture;
+pub mod hand_kept;
 pub mod latency;
 pub mod machine;
 #[cfg(target_os = "linux")]

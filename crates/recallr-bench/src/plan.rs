@@ -19,13 +19,16 @@ pub struct Plan {
     pub concurrencies: Vec<usize>,
     /// Sessions listed by the CLI in the smaller memory run.
     pub memory_small: usize,
-    /// Sessions listed by the CLI in the larger memory run, and of the
-    /// user in the stub-scale measurement (one stub serves both).
+    /// Sessions listed by the CLI in the larger memory run.
     pub memory_large: usize,
     /// Runs of each memory measurement (the largest peak counts).
     pub memory_reps: usize,
+    /// Records of each listed kind in the stub-scale measurement.
+    pub scale_records: usize,
     /// Timed requests per stub-scale scenario.
     pub scale_samples: usize,
+    /// Requests sent at once across every route.
+    pub concurrent_requests: usize,
     /// Runs of `xtask codegen --check` (the median counts).
     pub codegen_reps: usize,
 }
@@ -46,7 +49,9 @@ impl Plan {
             memory_small: 100_000,
             memory_large: 1_000_000,
             memory_reps: 3,
+            scale_records: 1_000_000,
             scale_samples: 500,
+            concurrent_requests: 10_000,
             codegen_reps: 5,
         }
     }
@@ -61,7 +66,9 @@ impl Plan {
             memory_small: 2_000,
             memory_large: 20_000,
             memory_reps: 1,
+            scale_records: 2_000,
             scale_samples: 50,
+            concurrent_requests: 220,
             codegen_reps: 1,
             ..Self::full()
         }

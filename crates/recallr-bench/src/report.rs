@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::codegen_time::CodegenTime;
+use crate::concurrency::Concurrency;
 use crate::decode_results::Decode;
 use crate::latency::Latency;
 use crate::machine::Machine;
@@ -36,6 +37,8 @@ pub struct Results {
     pub decode: Decode,
     /// 5. Stub scale.
     pub scale: Scale,
+    /// 5. Requests at once across every route.
+    pub concurrency: Concurrency,
     /// 6. Codegen check time.
     pub codegen: CodegenTime,
 }
@@ -48,12 +51,9 @@ const WIDE_CONCURRENCY: usize = 8;
 const CPU_SHARE_OF_PYTHON: f64 = 0.25;
 /// The ideal walk at concurrency k, as the goals and the table state it.
 const IDEAL: &str = "(1 + ⌈(pages − 1) / k⌉) × latency";
-/// What would bring the concurrent walks closer to the ideal.
-const PREFETCH_FIX: &str = "the pager fetches pages ahead at planned offsets (two sessions of \
-     overlap, plus a margin fitted to the ties seen); a page that ends in a run of equal \
-     timestamps longer than the margin still needs a re-read, a round trip in which the window \
-     idles, and the window refills only as the walk takes pages. Planning the re-read as soon \
-     as such a page arrives, or a window refilled as each fetch completes, would close the gap.";
+/// Where the prose on what would close the concurrency gap is kept.
+const CONCURRENCY_GAP: &str =
+    "see \"What would close the concurrency gap\" in BENCHMARKS.md's hand-kept part.";
 /// The CLI's memory budget, in MiB.
 const MEMORY_BUDGET_MIB: f64 = 64.0;
 /// "Flat": the larger listing's peak may be at most this many times the
@@ -91,7 +91,7 @@ pub fn goals(results: &Results) -> Vec<Goal> {
                 .unwrap_or_default()
         ),
         met: ext_vs_raw <= 1.10,
-        fix: "what is left above the loop is no longer the pager's bookkeeping (see \"Where a page's client time goes\" in section 1) but decoding into the generated types (chrono timestamps, UUIDs, open status enums, flattened `extra` maps) and the overlapping session (1% more requests); cutting it means a cheaper decode in `recallr-api`.".into(),
+        fix: "what is left above the loop is no longer the pager's bookkeeping (see \"Where a page's client time goes\" in the hand-kept part) but decoding into the generated types (chrono timestamps, UUIDs, open status enums, flattened `extra` maps) and the overlapping session (1% more requests); cutting it means a cheaper decode in `recallr-api`.".into(),
     });
     let ext_per_page = per_page(t.ext.median_cpu(), t.ext.requests);
     let python_per_page = per_page(t.python.median_cpu(), t.python.requests);
@@ -129,14 +129,14 @@ pub fn goals(results: &Results) -> Vec<Goal> {
         text: format!("concurrency({GOAL_CONCURRENCY}) is ≥ 3.5× faster than the sequential pager"),
         measured: format!("{speedup:.2}×"),
         met: speedup >= 3.5,
-        fix: PREFETCH_FIX.into(),
+        fix: CONCURRENCY_GAP.into(),
     });
     goals.push(Goal {
         id: "2b",
         text: format!("concurrency({GOAL_CONCURRENCY}) is within 1.3× of the ideal {IDEAL}"),
         measured: format!("{vs_ideal:.2}×"),
         met: vs_ideal <= 1.3,
-        fix: PREFETCH_FIX.into(),
+        fix: CONCURRENCY_GAP.into(),
     });
     let wide = vs_ideal_at(WIDE_CONCURRENCY);
     goals.push(Goal {
@@ -144,7 +144,7 @@ pub fn goals(results: &Results) -> Vec<Goal> {
         text: format!("concurrency({WIDE_CONCURRENCY}) is within 1.15× of the ideal {IDEAL}"),
         measured: format!("{wide:.2}×"),
         met: wide <= 1.15,
-        fix: PREFETCH_FIX.into(),
+        fix: CONCURRENCY_GAP.into(),
     });
 
     let large = results.memory_large.max_rss_mib();
@@ -171,21 +171,36 @@ pub fn goals(results: &Results) -> Vec<Goal> {
         fix: "something keeps per-session state for the whole walk; the pager's frontier should hold only the ids that tie on the last timestamp.".into(),
     });
 
+    let records = group(results.scale.records);
     for scenario in &results.scale.scenarios {
         goals.push(Goal {
             id: "5",
-            text: format!("stub p50 < 2 ms per page ({})", scenario.label),
+            text: format!(
+                "stub p50 < 2 ms per page of {} {} ({})",
+                records, scenario.list, scenario.label
+            ),
             measured: duration(scenario.p50),
             met: scenario.p50 < Duration::from_millis(2),
             fix: format!(
-                "the stub scans all {} sessions on every filtered request (to fill the page and count `total`), \
-                 so a filtered page costs O(sessions) while an unfiltered one is a slice; keeping per-status \
-                 counts and per-status position lists in the store (updated on insert, delete and status \
-                 change) would make filtered pages as cheap as unfiltered ones.",
-                group(results.scale.sessions)
+                "an unfiltered page is a slice of an order the stub keeps, but a filtered one \
+                 (other than the sessions' status filter, which has per-status counts) tests all \
+                 {records} records to count `total`; an index per filter value kept up to date on \
+                 every change (or a `total` counted only on demand) would make it a slice too."
             ),
         });
     }
+    let burst = &results.concurrency;
+    goals.push(Goal {
+        id: "5",
+        text: format!(
+            "{} requests at once across all {} routes are answered with no error",
+            group(burst.requests),
+            burst.routes
+        ),
+        measured: format!("{} error(s)", group(burst.errors)),
+        met: burst.errors == 0,
+        fix: "see the failures listed under section 5's concurrency table.".into(),
+    });
 
     let codegen = &results.codegen;
     goals.push(Goal {
@@ -247,7 +262,8 @@ pub fn render(results: &Results) -> String {
     let _ = writeln!(
         out,
         "Written by `bash bench/run`{} ({mode} mode) on {}; the measurements took {}. \
-         Regenerate with `bash bench/run`; `bash bench/run --quick` is the smoke run CI uses.\n",
+         Regenerate with `bash bench/run`; `bash bench/run --quick` is the smoke run CI uses. \
+         A run rewrites everything above the hand-kept marker and keeps what is below it.\n",
         if plan.quick { " --quick" } else { "" },
         machine.date,
         duration(results.elapsed),
@@ -347,9 +363,15 @@ fn method(out: &mut String, results: &Results) {
     );
     let _ = writeln!(
         out,
-        "- Stub scale (5): round trips (request sent to body read) of a minimal reqwest \
-         client, one at a time, {} timed after 10 untimed, per scenario.",
-        plan.scale_samples
+        "- Stub scale (5): a `StubServer` in the benchmark's process, on a 2-worker runtime \
+         of its own, seeded through its `Store` API; round trips (request sent to body read) \
+         of a minimal reqwest client on another runtime, one at a time, {} timed after 10 \
+         untimed, per scenario. Concurrency (5): a `recallr-stub serve` process with a data \
+         file written for the run; {} requests created together and polled together \
+         (`join_all`), each a connection of its own, each with a target of its own where it \
+         changes something, so that every one should succeed whatever the order.",
+        plan.scale_samples,
+        group(plan.concurrent_requests as u64)
     );
     let _ = writeln!(
         out,
@@ -401,47 +423,10 @@ fn throughput(out: &mut String, results: &Results) {
          keeps unknown fields. Client CPU is the client process's user + system time \
          during the walk (`getrusage`, or Python's `time.process_time()`); stub CPU is the \
          stub process's over the same walk (`/proc/PID/stat`, 10 ms ticks). Both are \
-         medians, and show how much of the wall time is the client's own.\n"
+         medians, and show how much of the wall time is the client's own. Where a page's \
+         client time goes, in instructions counted by callgrind, is in the hand-kept part.\n"
     );
-    let _ = writeln!(out, "{PROFILE}\n");
 }
-
-/// Where a page's client time goes: callgrind's instruction counts (exact
-/// and repeatable, unlike times on a shared machine), measured when the
-/// pager's bookkeeping was cut and when timestamp decoding was (issue 13).
-const PROFILE: &str = "### Where a page's client time goes\n\n\
-Instructions counted by callgrind (`valgrind --tool=callgrind recallr-bench walk --side ext|raw \
---walks N` against a release `recallr-stub serve --users 1 --sessions-per-user 20000 --seed 1`; \
-one walk is the difference between 3 walks and 1, client construction not counted), on \
-2026-11-29. Each table was measured in one sitting; counts differ a little between the two \
-(the loop's too), so compare within a table.\n\n\
-**1. The pager's bookkeeping.**\n\n\
-| Client | Instructions per walk (20,000 sessions) | Per request | vs the loop |\n\
-|---|---|---|---|\n\
-| hand-written `reqwest` loop (200 requests) | 229.1 M | 1.15 M | 1.00× |\n\
-| `recallr-ext`, before the cut (203 requests) | 274.7 M | 1.35 M | 1.20× |\n\
-| `recallr-ext`, after the cut (203 requests) | 261.7 M | 1.29 M | 1.14× |\n\n\
-The pager's own bookkeeping cost about 57,000 instructions per page: a SipHash insert of every \
-yielded id into the frontier's tie set, and three moves of every session on its way to the \
-caller. Now only ids that share a timestamp are hashed, a page is filtered in place and each \
-session moves once: about 16,000 per page (1.2% of a page's client instructions). What the \
-cut cost: nothing in behaviour (the same requests, and the same sessions in the same order, \
-exactly once; the pager's property tests pass), and a few lines in the frontier.\n\n\
-**2. Timestamps.**\n\n\
-| Client | Instructions per walk (20,000 sessions) | Per request | vs the loop |\n\
-|---|---|---|---|\n\
-| hand-written `reqwest` loop (200 requests) | 247.4 M | 1.24 M | 1.00× |\n\
-| `recallr-ext`, chrono's `Deserialize` (203 requests) | 282.3 M | 1.39 M | 1.14× |\n\
-| `recallr-ext`, RFC 3339 parser first (203 requests) | 254.8 M | 1.26 M | 1.03× |\n\n\
-chrono's `Deserialize` parses with its lenient `FromStr`, through its general format \
-machinery: about 1,800 instructions a timestamp, 37 M a walk (13%), more than the whole gap. \
-The generated types now try chrono's RFC 3339 parser first (about 415 a timestamp) and fall \
-back to the lenient parse, so every string decodes as before (a test and a property test \
-compare the two). What it cost: a private module of 40 generated lines and a pass in the \
-generator. What is left above the loop: parsing UUIDs and statuses (the loop keeps strings), \
-the flattened `extra` maps, and the overlap: 2.5% more requests at this size, 2.1% at \
-100,000 sessions, since pages now overlap by two sessions (they overlapped by one when this \
-was measured).";
 
 fn latency(out: &mut String, results: &Results) {
     let lat = &results.latency;
@@ -535,22 +520,59 @@ fn scale(out: &mut String, results: &Results) {
     let s = &results.scale;
     let _ = writeln!(
         out,
-        "## 5. Stub scale\n\nOne user with {} sessions, pages of {}.\n",
-        group(s.sessions),
-        results.plan.page_size
+        "## 5. Stub scale\n\n{} records of each listed kind (sessions of one user, messages of \
+         one session, memories of one user, merge conflicts of one user, users), seeded in {}; \
+         pages of 100.\n",
+        group(s.records),
+        duration(s.seeding)
     );
-    let _ = writeln!(out, "| Request | p50 | p99 | Samples |\n|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| List | Request | First request | p50 | p99 | Samples |\n|---|---|---|---|---|---|"
+    );
     for scenario in &s.scenarios {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
+            scenario.list,
             escape(&scenario.label),
+            duration(scenario.first),
             duration(scenario.p50),
             duration(scenario.p99),
             scenario.samples
         );
     }
-    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "\nThe first request of each list after a change sorts the list once (the stub keeps \
+         the order until the next change); later pages are slices of it. A filter other than \
+         the sessions' status tests every record, to count `total`.\n"
+    );
+    let c = &results.concurrency;
+    let _ = writeln!(
+        out,
+        "{} requests at once, spread over all {} routes: **{} error(s)**; all answered in {} \
+         (round trip p50 {}, p99 {}).\n",
+        group(c.requests),
+        c.routes,
+        group(c.errors),
+        duration(c.elapsed),
+        duration(c.p50),
+        duration(c.p99)
+    );
+    if !c.failures.is_empty() {
+        let _ = writeln!(out, "| Operation | Errors | First error |\n|---|---|---|");
+        for failure in &c.failures {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} |",
+                failure.operation,
+                group(failure.count),
+                escape(&failure.example)
+            );
+        }
+        let _ = writeln!(out);
+    }
 }
 
 fn codegen(out: &mut String, results: &Results) {

@@ -11,7 +11,10 @@ use crate::plan::Plan;
 use crate::python_sdk::PythonSdk;
 use crate::report::{self, Results};
 use crate::stub_process::{StubProcess, StubSpec};
-use crate::{codegen_time, decode_results, latency, machine, memory, process, scale, throughput};
+use crate::{
+    codegen_time, concurrency, decode_results, hand_kept, latency, machine, memory, process, scale,
+    throughput,
+};
 
 /// How long a stub may take to generate its data and listen (a million
 /// sessions take a few seconds).
@@ -124,7 +127,7 @@ pub fn run(options: &Options) -> Result<Results, BenchError> {
     stub.stop();
 
     step(&format!(
-        "3. memory: the CLI listing {} sessions; 5. stub scale",
+        "3. memory: the CLI listing {} sessions",
         report::group(plan.memory_large as u64)
     ));
     let stub = start_stub(&binaries, StubSpec::one_user(plan.memory_large))?;
@@ -134,7 +137,28 @@ pub fn run(options: &Options) -> Result<Results, BenchError> {
         plan.memory_large as u64,
         plan.memory_reps,
     )?;
-    let scale = scale::run(&runtime, stub.base_url(), plan)?;
+    stub.stop();
+
+    step(&format!(
+        "5. stub scale: {} records of every listed kind, in this process",
+        report::group(plan.scale_records as u64)
+    ));
+    let scale = scale::run(&runtime, plan)?;
+
+    step(&format!(
+        "5. concurrency: {} requests at once across every route",
+        report::group(plan.concurrent_requests as u64)
+    ));
+    let data = std::env::temp_dir().join(format!(
+        "recallr-bench-concurrency-{}.json",
+        std::process::id()
+    ));
+    concurrency::write_data(&data, plan.concurrent_requests)?;
+    let started_stub = start_stub(&binaries, StubSpec::data_file(&data));
+    // The stub has read the file (or failed to) once it listens.
+    let _ = std::fs::remove_file(&data);
+    let stub = started_stub?;
+    let concurrency = concurrency::run(&runtime, stub.base_url(), plan.concurrent_requests)?;
     stub.stop();
 
     step("6. codegen: xtask codegen --check");
@@ -151,9 +175,10 @@ pub fn run(options: &Options) -> Result<Results, BenchError> {
         memory_large,
         decode,
         scale,
+        concurrency,
         codegen,
     };
-    write(&options.out, &report::render(&results))?;
+    write(&options.out, &report::render(&results), plan.quick)?;
     Ok(results)
 }
 
@@ -174,7 +199,23 @@ fn step(text: &str) {
     eprintln!("==> {text}");
 }
 
-fn write(path: &Path, text: &str) -> Result<(), BenchError> {
+/// Writes the report, keeping the hand-kept part of the file it replaces
+/// (a quick run's scratch report may be replaced whole).
+fn write(path: &Path, generated: &str, scratch: bool) -> Result<(), BenchError> {
+    let existing = match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+        Err(source) => {
+            return Err(BenchError::Io {
+                action: "read",
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let text = hand_kept::splice(generated, existing.as_deref(), scratch).map_err(|problem| {
+        BenchError::measure(format!("the report {}", path.display()), problem)
+    })?;
     if let Some(parent) = path
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty())

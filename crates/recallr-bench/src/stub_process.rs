@@ -2,7 +2,7 @@
 //! never share a process (or a runtime) while they are measured.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
@@ -12,8 +12,8 @@ use crate::error::BenchError;
 use crate::process;
 
 /// What the stub serves: `users` users named `user-0` …, each with
-/// `sessions_per_user` generated sessions.
-#[derive(Debug, Clone, Copy)]
+/// `sessions_per_user` generated sessions, or the data file `data`.
+#[derive(Debug, Clone)]
 pub struct StubSpec {
     /// How many users.
     pub users: usize,
@@ -23,6 +23,8 @@ pub struct StubSpec {
     pub seed: u64,
     /// Latency the stub adds to every request.
     pub latency_ms: u64,
+    /// A data file (`serve --data`) served instead of generated users.
+    pub data: Option<PathBuf>,
 }
 
 impl StubSpec {
@@ -33,6 +35,15 @@ impl StubSpec {
             sessions_per_user: sessions,
             seed: 1,
             latency_ms: 0,
+            data: None,
+        }
+    }
+
+    /// The data file at `path`, with no added latency.
+    pub fn data_file(path: &Path) -> Self {
+        Self {
+            data: Some(path.to_path_buf()),
+            ..Self::one_user(0)
         }
     }
 
@@ -43,6 +54,9 @@ impl StubSpec {
     }
 
     fn describe(&self) -> String {
+        if let Some(path) = &self.data {
+            return format!("recallr-stub (data file {})", path.display());
+        }
         let mut text = format!(
             "recallr-stub ({} user(s) x {} sessions",
             self.users, self.sessions_per_user
@@ -69,14 +83,22 @@ impl StubProcess {
     pub fn start(binary: &Path, spec: StubSpec, startup: Duration) -> Result<Self, BenchError> {
         let what = spec.describe();
         let mut command = Command::new(binary);
+        command.args(["serve", "--addr", "127.0.0.1:0"]);
+        match &spec.data {
+            Some(path) => {
+                command.arg("--data").arg(path);
+            }
+            None => {
+                command
+                    .arg("--users")
+                    .arg(spec.users.to_string())
+                    .arg("--sessions-per-user")
+                    .arg(spec.sessions_per_user.to_string())
+                    .arg("--seed")
+                    .arg(spec.seed.to_string());
+            }
+        }
         command
-            .args(["serve", "--addr", "127.0.0.1:0"])
-            .arg("--users")
-            .arg(spec.users.to_string())
-            .arg("--sessions-per-user")
-            .arg(spec.sessions_per_user.to_string())
-            .arg("--seed")
-            .arg(spec.seed.to_string())
             .arg("--latency-ms")
             .arg(spec.latency_ms.to_string())
             // Its logs would only cost time; errors still reach stderr.

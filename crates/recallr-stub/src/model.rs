@@ -1,8 +1,11 @@
 //! The data model: what the stub stores for each user, independent of
 //! where it is kept (`store`) and how it is served (`resources`).
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use recallr_api::types::{Memory, MergeConflict, Message, SessionInfo, SessionStatus, UserInfo};
@@ -128,8 +131,93 @@ pub(crate) struct UserData {
     /// Per session, chronological.
     pub messages: HashMap<Uuid, Vec<Message>>,
     /// Current memories, in insertion order.
-    pub memories: Vec<Memory>,
-    pub conflicts: Vec<MergeConflict>,
+    pub memories: Listed<Memory>,
+    pub conflicts: Listed<MergeConflict>,
     /// Conflicts resolved through the API and when they were queued.
     pub queued: HashMap<Uuid, DateTime<Utc>>,
+}
+
+/// How many list orders a [`Listed`] keeps.
+const ORDERS: usize = 2;
+
+/// Items in insertion order, plus the orders they are listed in, each
+/// sorted on the first list after a change and kept until the next: a page
+/// of a million memories is then a slice of an index, not a sort.
+#[derive(Debug)]
+pub(crate) struct Listed<T> {
+    items: Vec<T>,
+    orders: [OnceLock<Vec<usize>>; ORDERS],
+}
+
+impl<T> Default for Listed<T> {
+    fn default() -> Self {
+        Self::from(Vec::new())
+    }
+}
+
+impl<T> From<Vec<T>> for Listed<T> {
+    fn from(items: Vec<T>) -> Self {
+        Self {
+            items,
+            orders: Default::default(),
+        }
+    }
+}
+
+impl<T> Deref for Listed<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.items
+    }
+}
+
+impl<T> Listed<T> {
+    /// Every change goes through here: the cached orders are dropped.
+    fn changed(&mut self) -> &mut Vec<T> {
+        self.orders = Default::default();
+        &mut self.items
+    }
+
+    pub fn push(&mut self, item: T) {
+        self.changed().push(item);
+    }
+
+    pub fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
+        self.changed().retain(keep);
+    }
+
+    pub fn remove(&mut self, at: usize) -> T {
+        self.changed().remove(at)
+    }
+
+    pub fn insert(&mut self, at: usize, item: T) {
+        self.changed().insert(at, item);
+    }
+
+    /// Mutable access to the item at `at` (its sort keys may change).
+    pub fn get_mut(&mut self, at: usize) -> Option<&mut T> {
+        self.changed().get_mut(at)
+    }
+
+    /// Adds `items`, each replacing the item with the same key, in one
+    /// pass (repeated single replacements would be quadratic).
+    pub fn upsert_all<K: Hash + Eq>(&mut self, items: Vec<T>, key: impl Fn(&T) -> K) {
+        let new: HashSet<K> = items.iter().map(&key).collect();
+        let all = self.changed();
+        all.retain(|have| !new.contains(&key(have)));
+        all.extend(items);
+    }
+
+    /// The items' indices in order number `slot` (below [`ORDERS`]), as
+    /// `before` sorts them; the caller uses one `before` per slot.
+    pub fn order(&self, slot: usize, before: impl Fn(&T, &T) -> Ordering) -> &[usize] {
+        let Some(cell) = self.orders.get(slot) else {
+            return &[];
+        };
+        cell.get_or_init(|| {
+            let mut order: Vec<usize> = (0..self.items.len()).collect();
+            order.sort_unstable_by(|&a, &b| before(&self.items[a], &self.items[b]));
+            order
+        })
+    }
 }

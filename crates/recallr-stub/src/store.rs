@@ -175,7 +175,54 @@ impl UserSessions {
 
 #[derive(Debug, Default)]
 pub(crate) struct Inner {
-    pub users: BTreeMap<String, UserData>,
+    pub users: Users,
+}
+
+/// Every user by id, plus the ids in list order, collected on the first
+/// list after a user is added or removed: a page at offset 500,000 of a
+/// million users is then a slice, not a walk of the tree.
+#[derive(Debug, Default)]
+pub(crate) struct Users {
+    by_id: BTreeMap<String, UserData>,
+    ids: OnceLock<Vec<String>>,
+}
+
+impl std::ops::Deref for Users {
+    type Target = BTreeMap<String, UserData>;
+    fn deref(&self) -> &Self::Target {
+        &self.by_id
+    }
+}
+
+impl Users {
+    /// The user's data, to change (its id stays).
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut UserData> {
+        self.by_id.get_mut(id)
+    }
+
+    pub fn insert(&mut self, id: String, data: UserData) -> Option<UserData> {
+        self.ids = OnceLock::new();
+        self.by_id.insert(id, data)
+    }
+
+    pub fn remove(&mut self, id: &str) -> Option<UserData> {
+        self.ids = OnceLock::new();
+        self.by_id.remove(id)
+    }
+
+    /// The user's data, made empty first if the user is new.
+    pub fn get_or_default(&mut self, id: &str) -> &mut UserData {
+        if !self.by_id.contains_key(id) {
+            self.ids = OnceLock::new();
+        }
+        self.by_id.entry(id.to_string()).or_default()
+    }
+
+    /// Every id, in list order (sorted).
+    pub fn ids(&self) -> &[String] {
+        self.ids
+            .get_or_init(|| self.by_id.keys().cloned().collect())
+    }
 }
 
 /// The stub's data: users and their sessions, in server order.
@@ -397,8 +444,8 @@ impl Store {
                         meta,
                         sessions: UserSessions::from_unique_records(records),
                         messages: entry.messages.into_iter().collect(),
-                        memories: entry.memories,
-                        conflicts: entry.merge_conflicts,
+                        memories: entry.memories.into(),
+                        conflicts: entry.merge_conflicts.into(),
                         ..UserData::default()
                     },
                 );
@@ -409,7 +456,7 @@ impl Store {
 
     /// Makes `user` exist, with no sessions if it is new.
     pub fn add_user(&self, user: &str) {
-        self.write().users.entry(user.to_string()).or_default();
+        self.write().users.get_or_default(user);
     }
 
     /// Removes a user and all its sessions; later requests for it get 404.
@@ -425,8 +472,7 @@ impl Store {
         let record = Record::from_info(session);
         self.write()
             .users
-            .entry(user.to_string())
-            .or_default()
+            .get_or_default(user)
             .sessions
             .insert(record);
     }
@@ -435,7 +481,7 @@ impl Store {
     /// [`insert`](Self::insert) for large batches. Same rules as `insert`.
     pub fn extend(&self, user: &str, sessions: impl IntoIterator<Item = SessionInfo>) {
         let mut inner = self.write();
-        let entry = &mut inner.users.entry(user.to_string()).or_default().sessions;
+        let entry = &mut inner.users.get_or_default(user).sessions;
         let mut records: Vec<Record> = entry.sorted.iter().map(|r| (**r).clone()).collect();
         records.extend(sessions.into_iter().map(Record::from_info));
         *entry = UserSessions::from_records(records);
@@ -539,29 +585,62 @@ impl Store {
     /// user if needed.
     pub fn insert_memory(&self, user: &str, memory: recallr_api::types::Memory) {
         let mut inner = self.write();
-        let data = inner.users.entry(user.to_string()).or_default();
+        let data = inner.users.get_or_default(user);
         data.memories
             .retain(|have| have.memory_id != memory.memory_id);
         data.memories.push(memory);
     }
 
+    /// Adds (or replaces, by `memory_id`) many memories of `user` in one
+    /// pass, creating the user if needed: seeding a million memories one
+    /// [`insert_memory`](Self::insert_memory) at a time would be quadratic.
+    pub fn extend_memories(
+        &self,
+        user: &str,
+        memories: impl IntoIterator<Item = recallr_api::types::Memory>,
+    ) {
+        let memories: Vec<_> = memories.into_iter().collect();
+        let mut inner = self.write();
+        inner
+            .users
+            .get_or_default(user)
+            .memories
+            .upsert_all(memories, |memory| memory.memory_id);
+    }
+
     /// A user's current memories, in insertion order.
     pub fn memories(&self, user: &str) -> Option<Vec<recallr_api::types::Memory>> {
-        Some(self.read().users.get(user)?.memories.clone())
+        Some(self.read().users.get(user)?.memories.to_vec())
     }
 
     /// Adds (or replaces, by `id`) a merge conflict of `user`, creating the
     /// user if needed: this is how tests seed conflicts to resolve.
     pub fn insert_merge_conflict(&self, user: &str, conflict: recallr_api::types::MergeConflict) {
         let mut inner = self.write();
-        let data = inner.users.entry(user.to_string()).or_default();
+        let data = inner.users.get_or_default(user);
         data.conflicts.retain(|have| have.id != conflict.id);
         data.conflicts.push(conflict);
     }
 
+    /// Adds (or replaces, by `id`) many merge conflicts of `user` in one
+    /// pass, creating the user if needed.
+    pub fn extend_merge_conflicts(
+        &self,
+        user: &str,
+        conflicts: impl IntoIterator<Item = recallr_api::types::MergeConflict>,
+    ) {
+        let conflicts: Vec<_> = conflicts.into_iter().collect();
+        let mut inner = self.write();
+        inner
+            .users
+            .get_or_default(user)
+            .conflicts
+            .upsert_all(conflicts, |conflict| conflict.id);
+    }
+
     /// A user's merge conflicts, in insertion order.
     pub fn merge_conflicts(&self, user: &str) -> Option<Vec<recallr_api::types::MergeConflict>> {
-        Some(self.read().users.get(user)?.conflicts.clone())
+        Some(self.read().users.get(user)?.conflicts.to_vec())
     }
 
     /// One page, or `None` for an unknown user. The lock is held only to

@@ -24,7 +24,7 @@ use recallr_api::types::{
 };
 use uuid::Uuid;
 
-use super::{Ctx, bad_request, page};
+use super::{Ctx, bad_request, ordered_page};
 use crate::model::UserData;
 use crate::response;
 use crate::state::Timing;
@@ -45,7 +45,8 @@ pub(crate) fn settle(data: &mut UserData, now: DateTime<Utc>, timing: Timing) {
         .collect();
     for (id, at) in due {
         data.queued.remove(&id);
-        if let Some(conflict) = data.conflicts.iter_mut().find(|c| c.id == id) {
+        let index = data.conflicts.iter().position(|c| c.id == id);
+        if let Some(conflict) = index.and_then(|index| data.conflicts.get_mut(index)) {
             conflict.status = MergeConflictStatus::RESOLVED;
             conflict.resolved_at = Some(at);
         }
@@ -73,23 +74,35 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Response {
         Ok(data) => data,
         Err(response) => return response,
     };
-    let mut matching: Vec<MergeConflict> = data
-        .conflicts
-        .iter()
-        .filter(|conflict| status.as_ref().is_none_or(|want| conflict.status == *want))
-        .cloned()
-        .collect();
+    // Both orders are kept ascending (ties by id); descending reads them
+    // from the end.
+    let order = if by_resolution {
+        data.conflicts.order(1, |a, b| {
+            a.resolved_at
+                .cmp(&b.resolved_at)
+                .then_with(|| a.id.cmp(&b.id))
+        })
+    } else {
+        data.conflicts.order(0, |a, b| {
+            a.created_at
+                .cmp(&b.created_at)
+                .then_with(|| a.id.cmp(&b.id))
+        })
+    };
+    let keep =
+        |conflict: &MergeConflict| status.as_ref().is_none_or(|want| conflict.status == *want);
+    let (page, total, has_more) = ordered_page(
+        &data.conflicts,
+        Some(order),
+        !ascending,
+        status
+            .is_some()
+            .then_some(&keep as &dyn Fn(&MergeConflict) -> bool),
+        ctx.input,
+        10,
+    );
+    let conflicts = page.into_iter().cloned().collect();
     drop(inner);
-    matching.sort_by(|a, b| {
-        let order = if by_resolution {
-            a.resolved_at.cmp(&b.resolved_at)
-        } else {
-            a.created_at.cmp(&b.created_at)
-        }
-        .then_with(|| a.id.cmp(&b.id));
-        if ascending { order } else { order.reverse() }
-    });
-    let (conflicts, total, has_more) = page(&matching, ctx.input, 10);
     response::json(
         StatusCode::OK,
         &MergeConflictList::new(conflicts, has_more, total),
@@ -178,7 +191,8 @@ pub(crate) fn resolve(ctx: &Ctx<'_>) -> Response {
         Ok(data) => data,
         Err(response) => return response,
     };
-    let Some(conflict) = data.conflicts.iter_mut().find(|conflict| conflict.id == id) else {
+    let at = data.conflicts.iter().position(|conflict| conflict.id == id);
+    let Some(conflict) = at.and_then(|at| data.conflicts.get_mut(at)) else {
         return conflict_not_found(ctx.input.str("conflict_id"));
     };
     if let Err(reason) = check_answers(conflict, &answers) {

@@ -35,13 +35,11 @@ pub(crate) fn get(ctx: &Ctx<'_>) -> Response {
         if data.sessions.get(id).is_none() {
             return session_not_found(ctx.input.str("session_id"));
         }
-        let mut memories: Vec<_> = data.memories.iter().collect();
-        memories.sort_by(|a, b| {
-            b.created_at
-                .cmp(&a.created_at)
-                .then_with(|| b.memory_id.cmp(&a.memory_id))
-        });
-        memories.truncate(max_memories);
+        let memories: Vec<_> = super::memories::newest_first(&data.memories)
+            .iter()
+            .take(max_memories)
+            .filter_map(|&index| data.memories.get(index))
+            .collect();
         let mut text = String::new();
         if ctx.input.bool("include_system_prompt") {
             text.push_str(&super::system_prompt::text(strategy));

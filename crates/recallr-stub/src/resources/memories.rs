@@ -24,7 +24,8 @@ use recallr_api::types::{
 };
 use uuid::Uuid;
 
-use super::{Ctx, page};
+use super::{Ctx, ordered_page};
+use crate::model::Listed;
 use crate::model::UserData;
 use crate::response;
 
@@ -85,11 +86,17 @@ pub(crate) fn derive(data: &mut UserData, session: Uuid, at: DateTime<Utc>) {
             1,
         ));
     }
-    for memory in derived {
-        data.memories
-            .retain(|have| have.memory_id != memory.memory_id);
-        data.memories.push(memory);
-    }
+    data.memories.upsert_all(derived, |memory| memory.memory_id);
+}
+
+/// The memories' list order (newest `created_at` first, then
+/// `memory_id` descending), as indices; sorted once per change.
+pub(crate) fn newest_first(memories: &Listed<Memory>) -> &[usize] {
+    memories.order(0, |a, b| {
+        b.created_at
+            .cmp(&a.created_at)
+            .then_with(|| b.memory_id.cmp(&a.memory_id))
+    })
 }
 
 fn memory_not_found(id: &str) -> Response {
@@ -144,28 +151,27 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Response {
             .map(|record| record.session_id.to_string())
             .collect()
     });
-    let mut matching: Vec<Memory> = data
-        .memories
-        .iter()
-        .filter(|memory| {
-            (wanted.is_empty() || memory.categories.iter().any(|c| wanted.contains(c)))
-                && (sessions.is_empty()
-                    || sessions
-                        .iter()
-                        .any(|id| id.eq_ignore_ascii_case(&memory.session_id)))
-                && metadata_sessions.as_ref().is_none_or(|ids| {
-                    ids.iter()
-                        .any(|id| id.eq_ignore_ascii_case(&memory.session_id))
-                })
-        })
-        .map(|memory| shaped(memory, ctx))
-        .collect();
-    matching.sort_by(|a, b| {
-        b.created_at
-            .cmp(&a.created_at)
-            .then_with(|| b.memory_id.cmp(&a.memory_id))
-    });
-    let (items, total, has_more) = page(&matching, ctx.input, 20);
+    let keep = |memory: &Memory| {
+        (wanted.is_empty() || memory.categories.iter().any(|c| wanted.contains(c)))
+            && (sessions.is_empty()
+                || sessions
+                    .iter()
+                    .any(|id| id.eq_ignore_ascii_case(&memory.session_id)))
+            && metadata_sessions.as_ref().is_none_or(|ids| {
+                ids.iter()
+                    .any(|id| id.eq_ignore_ascii_case(&memory.session_id))
+            })
+    };
+    let filtered = !wanted.is_empty() || !sessions.is_empty() || metadata_sessions.is_some();
+    let (page, total, has_more) = ordered_page(
+        &data.memories,
+        Some(newest_first(&data.memories)),
+        false,
+        filtered.then_some(&keep as &dyn Fn(&Memory) -> bool),
+        ctx.input,
+        20,
+    );
+    let items = page.into_iter().map(|memory| shaped(memory, ctx)).collect();
     response::json(StatusCode::OK, &MemoryList::new(has_more, items, total))
 }
 

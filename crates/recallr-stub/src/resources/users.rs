@@ -16,7 +16,7 @@ use axum::response::Response;
 use recallr_api::types::{CreateUserRequest, UpdateUserRequest, UserInfo};
 use serde_json::{Value, json};
 
-use super::{Ctx, page, user_not_found};
+use super::{Ctx, ordered_page, user_not_found};
 use crate::model::{UserData, UserMeta};
 use crate::response;
 
@@ -51,20 +51,30 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Response {
     let partial = ctx.input.opt_str("partial_user_id").unwrap_or_default();
     let metadata = ctx.input.object("metadata_filter");
     let inner = ctx.shared.store.read();
-    let matching: Vec<_> = inner
-        .users
-        .iter()
-        .filter(|(id, data)| {
-            id.contains(partial)
-                && metadata
-                    .as_ref()
-                    .is_none_or(|filter| crate::filter::contains(&data.meta.metadata, filter))
-        })
-        .map(|(id, data)| data.meta.to_info(id))
-        .collect();
+    let users = &inner.users;
+    let keep = |id: &String| {
+        id.contains(partial)
+            && metadata.as_ref().is_none_or(|filter| {
+                users
+                    .get(id)
+                    .is_some_and(|data| crate::filter::contains(&data.meta.metadata, filter))
+            })
+    };
+    let filtered = !partial.is_empty() || metadata.is_some();
+    let (ids, total, has_more) = ordered_page(
+        users.ids(),
+        None,
+        false,
+        filtered.then_some(&keep as &dyn Fn(&String) -> bool),
+        ctx.input,
+        10,
+    );
+    let page = ids
+        .into_iter()
+        .filter_map(|id| Some(users.get(id)?.meta.to_info(id)))
+        .collect::<Vec<UserInfo>>();
     drop(inner);
-    let (users, total, has_more) = page(&matching, ctx.input, 10);
-    let users: Vec<Value> = users.iter().map(served).collect();
+    let users: Vec<Value> = page.iter().map(served).collect();
     response::json(
         StatusCode::OK,
         &json!({"users": users, "total": total, "has_more": has_more}),

@@ -33,7 +33,7 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::client_builders::{Builder, Builders, Field, first_generic, last_ident};
+use super::client_builders::{Builder, Builders, Field, first_generic, in_api_crate, last_ident};
 use super::event_stream;
 use crate::spec::Spec;
 

@@ -403,14 +403,14 @@ fn cases() -> Vec<Case> {
                 "--conflict",
                 CONFLICT,
                 "--answers",
-                r#"[{"question":"tea or coffee?","answer":"tea"}]"#,
+                r#"{"question_answers":[{"question":"tea or coffee?","answer":"tea"}]}"#,
             ],
             answer: (200, json!({"conflict": conflict()})),
             method: "POST",
             path: format!("{u}/merge-conflicts/{CONFLICT}/resolve"),
             query: &[],
             body: Some(
-                json!({"question_answers": [{"question": "tea or coffee?", "answer": "tea"}]}),
+                json!({"answers": {"question_answers": [{"question": "tea or coffee?", "answer": "tea"}]}}),
             ),
         },
         Case {
@@ -1034,20 +1034,4 @@ fn completions_and_the_man_page_cover_every_command() {
         man.contains("Exit codes"),
         "the exit codes are in the man page"
     );
-}
-
-#[test]
-fn stream_is_refused_until_the_client_streams() {
-    let server = TestServer::start();
-    let output = server.recallr(&[
-        "sessions",
-        "context",
-        "--user",
-        "u1",
-        "--session",
-        SESSION,
-        "--stream",
-    ]);
-    assert_fails(&output, 2, "--stream");
-    assert!(server.requests().is_empty());
 }

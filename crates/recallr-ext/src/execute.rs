@@ -69,7 +69,7 @@ impl Recallr {
     /// ```no_run
     /// # async fn run(client: recallr_ext::Recallr) -> Result<(), recallr_ext::Error> {
     /// use futures::TryStreamExt;
-    /// let session = "3c90c3cc-0d44-4b50-8888-8dd25736052a".parse().expect("a uuid");
+    /// let session: uuid::Uuid = "3c90c3cc-0d44-4b50-8888-8dd25736052a".parse().expect("a uuid");
     /// let mut events = client.execute_event_stream::<serde_json::Value, _>(
     ///     "get_context",
     ///     &["u1", "3c90c3cc-0d44-4b50-8888-8dd25736052a"],
